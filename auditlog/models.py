@@ -1,0 +1,109 @@
+"""The outbound HTTPS log (what left the console, to which account) and the config audit trail."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from providers.choices import Route
+from providers.models import Connection, Provider
+
+from .choices import AuditAction, AuditSource, LogLevel, Purpose
+
+
+class OutboundRequest(models.Model):
+    """One HTTP request sent to a provider (each attempt is its own row).
+
+    Basic level keeps the fields below; elevated adds redacted headers and the query; all adds
+    bodies (redacted, size-capped). The indexes serve the validation view's filters with keyset
+    pagination on (created_at, id).
+    """
+
+    created_at = models.DateTimeField(db_index=False)
+    provider = models.ForeignKey(Provider, null=True, on_delete=models.SET_NULL, db_index=False)
+    connection = models.ForeignKey(
+        Connection, null=True, blank=True, on_delete=models.SET_NULL, db_index=False
+    )
+    route = models.CharField(max_length=4, choices=Route.choices, blank=True)
+    purpose = models.CharField(max_length=16, choices=Purpose.choices)
+    account = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Azure resource, AWS access key id + region, GCP project or key fingerprint.",
+    )
+    invocation = models.ForeignKey(
+        "skills.Invocation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="outbound_requests",
+    )
+    agent_run = models.ForeignKey(
+        "skills.AgentRun",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="outbound_requests",
+    )
+    attempt = models.PositiveSmallIntegerField(default=1)
+
+    method = models.CharField(max_length=8)
+    scheme = models.CharField(max_length=5, default="https")
+    host = models.CharField(max_length=255)
+    path = models.CharField(max_length=1000)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    request_bytes = models.PositiveIntegerField(default=0)
+    response_bytes = models.PositiveIntegerField(default=0)
+    provider_request_id = models.CharField(max_length=200, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    level = models.CharField(max_length=8, choices=LogLevel.choices, default=LogLevel.BASIC)
+    query = models.CharField(max_length=1000, blank=True)
+    request_headers = models.JSONField(null=True, blank=True)
+    response_headers = models.JSONField(null=True, blank=True)
+    request_body = models.TextField(blank=True)
+    response_body = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="outbound_time"),
+            models.Index(fields=["provider", "-created_at", "-id"], name="outbound_provider_time"),
+            models.Index(fields=["connection", "-created_at", "-id"], name="outbound_conn_time"),
+            models.Index(fields=["route", "-created_at", "-id"], name="outbound_route_time"),
+            models.Index(fields=["host", "-created_at", "-id"], name="outbound_host_time"),
+            models.Index(fields=["status_code", "-created_at", "-id"], name="outbound_status_time"),
+            models.Index(fields=["invocation"], name="outbound_invocation"),
+            models.Index(fields=["agent_run"], name="outbound_agent_run"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.host}{self.path} → {self.status_code or self.error}"
+
+
+class AuditEvent(models.Model):
+    """One configuration change: who, when, what, from where, and a field diff (secrets masked)."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    actor_label = models.CharField(max_length=150, blank=True)
+    source = models.CharField(max_length=8, choices=AuditSource.choices)
+    action = models.CharField(max_length=8, choices=AuditAction.choices)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=255)
+    changes = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="audit_time"),
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
+            models.Index(fields=["actor", "-created_at"], name="audit_actor_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_label or 'system'} {self.action} {self.object_type} {self.object_repr}"

@@ -1,0 +1,41 @@
+"""Fixtures shared by the whole suite: one user per role, plus a stranger with none."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from byok_admin.roles import Role, ensure_roles
+
+
+def _make_user(username: str, role: str | None = None, **extra: object) -> User:
+    ensure_roles()
+    user = User.objects.create_user(username=username, password="pw-" + username, **extra)
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def admin_user(db: None) -> User:
+    return _make_user("alice_admin", Role.ADMIN)
+
+
+@pytest.fixture
+def operator_user(db: None) -> User:
+    return _make_user("oscar_operator", Role.OPERATOR)
+
+
+@pytest.fixture
+def auditor_user(db: None) -> User:
+    return _make_user("audrey_auditor", Role.AUDITOR)
+
+
+@pytest.fixture
+def stranger(db: None) -> User:
+    return _make_user("sam_stranger")
+
+
+@pytest.fixture
+def superuser(db: None) -> User:
+    return _make_user("root_super", is_superuser=True, is_staff=True)

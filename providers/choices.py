@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class ProviderKind(models.TextChoices):
+    AZURE_OPENAI = "azure_openai", "Azure OpenAI"
+    AWS_BEDROCK = "aws_bedrock", "Anthropic Claude on Amazon Bedrock"
+    GOOGLE_GEMINI = "google_gemini", "Google Gemini"
+    NOW_LLM = "now_llm", "Now LLM Service"
+    GENERIC_LLM = "generic_llm", "Generic LLM (OpenAI-compatible)"
+
+
+class IntegrationMode(models.TextChoices):
+    OEM = "oem", "OEM (platform key)"
+    BYOK = "byok", "Bring your own key"
+
+
+class Route(models.TextChoices):
+    OEM = "oem", "OEM"
+    BYOK = "byok", "BYOK"
+
+
+class ConnectionOwner(models.TextChoices):
+    PLATFORM = "platform", "Platform (OEM)"
+    CUSTOMER = "customer", "Customer (BYOK)"
+
+
+class AzureApiStyle(models.TextChoices):
+    DEPLOYMENTS = "deployments", "Deployments (api-version)"
+    V1 = "v1", "v1 API"
+
+
+class GeminiMode(models.TextChoices):
+    GEMINI_API = "gemini_api", "Gemini API"
+    VERTEX_AI = "vertex_ai", "Vertex AI"
+
+
+class BedrockApi(models.TextChoices):
+    CONVERSE = "converse", "Converse"
+    INVOKE_MODEL = "invoke_model", "InvokeModel (Anthropic body)"
+
+
+class Tier(models.TextChoices):
+    LARGE = "large", "Large"
+    SMALL = "small", "Small"
+
+
+class Capability(models.TextChoices):
+    CHAT = "chat", "Chat"
+    EMBEDDING = "embedding", "Embedding"
+
+
+class VersionStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    DEPRECATED = "deprecated", "Deprecated"
+    RETIRING = "retiring", "Retiring"
+    RETIRED = "retired", "Retired"
+
+
+class HealthStatus(models.TextChoices):
+    UNKNOWN = "unknown", "Unknown"
+    HEALTHY = "healthy", "Healthy"
+    DEGRADED = "degraded", "Degraded"
+    DOWN = "down", "Down"

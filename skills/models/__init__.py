@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from .agents import Agent, AgentRun, AgentStep, AgentTool
+from .catalog import Record, Skill, SkillVariant
+from .invocations import Invocation, UsageDaily
+from .policy import ModelPrice, ModelProviderPolicy, RateLimitRule, VersionOverride
+
+__all__ = [
+    "Agent",
+    "AgentRun",
+    "AgentStep",
+    "AgentTool",
+    "Invocation",
+    "ModelPrice",
+    "ModelProviderPolicy",
+    "RateLimitRule",
+    "Record",
+    "Skill",
+    "SkillVariant",
+    "UsageDaily",
+    "VersionOverride",
+]
