@@ -1,0 +1,7 @@
+"""Stub."""
+
+from __future__ import annotations
+
+
+def add_routes(app) -> None:
+    return None
