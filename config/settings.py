@@ -63,6 +63,22 @@ if not BYOK_ENCRYPTION_KEYS:
         )
     BYOK_ENCRYPTION_KEYS = [_secret_from_var("encryption.key", _new_fernet_key)]
 
+
+def _check_fernet_keys(keys: list[str]) -> None:
+    from cryptography.fernet import Fernet
+
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key.encode())
+        except ValueError:
+            _refuse(
+                f"BYOK_ENCRYPTION_KEYS entry {position} is not a Fernet key "
+                "(32 url-safe base64-encoded bytes)."
+            )
+
+
+_check_fernet_keys(BYOK_ENCRYPTION_KEYS)
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
