@@ -18,7 +18,146 @@ from dataclasses import dataclass, field
 from typing import Any
 
 STOPWORDS = frozenset(
-    ["a", "an", "the", "and", "or", "but", "if", "then", "else", "of", "to", "in", "on", "at", "by", "for", "with", "from", "into", "onto", "about", "as", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that", "these", "those", "i", "you", "he", "she", "we", "they", "me", "him", "her", "us", "them", "my", "your", "our", "their", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "please", "can", "could", "would", "should", "will", "shall", "may", "might", "must", "do", "does", "did", "done", "have", "has", "had", "not", "no", "yes", "so", "than", "too", "very", "just", "also", "there", "here", "all", "any", "each", "few", "more", "most", "other", "some", "such", "only", "own", "same", "both", "up", "down", "out", "over", "under", "again", "further", "once", "give", "me", "tell", "make", "get", "let", "summarize", "summarise", "summary", "following", "text", "below", "above", "using", "use", "write", "short", "brief", "concise", "answer", "question", "reply", "respond", "classify", "categorize", "translate", "extract", "explain", "describe", "list"]
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "if",
+        "then",
+        "else",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "with",
+        "from",
+        "into",
+        "onto",
+        "about",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "i",
+        "you",
+        "he",
+        "she",
+        "we",
+        "they",
+        "me",
+        "him",
+        "her",
+        "us",
+        "them",
+        "my",
+        "your",
+        "our",
+        "their",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "how",
+        "please",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "shall",
+        "may",
+        "might",
+        "must",
+        "do",
+        "does",
+        "did",
+        "done",
+        "have",
+        "has",
+        "had",
+        "not",
+        "no",
+        "yes",
+        "so",
+        "than",
+        "too",
+        "very",
+        "just",
+        "also",
+        "there",
+        "here",
+        "all",
+        "any",
+        "each",
+        "few",
+        "more",
+        "most",
+        "other",
+        "some",
+        "such",
+        "only",
+        "own",
+        "same",
+        "both",
+        "up",
+        "down",
+        "out",
+        "over",
+        "under",
+        "again",
+        "further",
+        "once",
+        "give",
+        "me",
+        "tell",
+        "make",
+        "get",
+        "let",
+        "summarize",
+        "summarise",
+        "summary",
+        "following",
+        "text",
+        "below",
+        "above",
+        "using",
+        "use",
+        "write",
+        "short",
+        "brief",
+        "concise",
+        "answer",
+        "question",
+        "reply",
+        "respond",
+        "classify",
+        "categorize",
+        "translate",
+        "extract",
+        "explain",
+        "describe",
+        "list",
+    ]
 )
 
 _WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9'_\-\.]*[A-Za-z0-9]|[A-Za-z0-9]")
@@ -277,12 +416,17 @@ def truncate(text: str, max_tokens: int | None) -> tuple[str, bool]:
     return " ".join(text.split()[:keep]), True
 
 
+def prompt_tokens(prompt: Prompt) -> int:
+    """Input tokens: conversation text, system text and tool declarations."""
+    total = count_tokens(prompt.all_text or prompt.user_text) + count_tokens(prompt.system)
+    for tool in prompt.tools:
+        total += count_tokens(f"{tool.name} {tool.description}")
+    return max(total, 1)
+
+
 def respond(prompt: Prompt) -> Reply:
     """Decide the reply: a tool call, a tool-result answer, JSON or text; count tokens."""
-    prompt_tokens = count_tokens(prompt.all_text or prompt.user_text) + count_tokens(prompt.system)
-    for tool in prompt.tools:
-        prompt_tokens += count_tokens(f"{tool.name} {tool.description}")
-    prompt_tokens = max(prompt_tokens, 1)
+    input_tokens = prompt_tokens(prompt)
     if prompt.tools and prompt.tool_result is None and not prompt.tool_choice_none:
         tool = next((t for t in prompt.tools if t.name == prompt.forced_tool), None)
         tool = tool or choose_tool(prompt.tools, prompt.user_text or prompt.all_text)
@@ -296,7 +440,7 @@ def respond(prompt: Prompt) -> Reply:
             tool_name=tool.name,
             tool_args=args,
             finish="tool",
-            prompt_tokens=prompt_tokens,
+            prompt_tokens=input_tokens,
             completion_tokens=max(1, count_tokens(json.dumps(args)) + 5),
         )
     if prompt.tool_result is not None:
@@ -308,14 +452,14 @@ def respond(prompt: Prompt) -> Reply:
     elif prompt.json_mode or prompt.json_schema:
         text = compose_json(prompt)
         # JSON must stay valid: it is never truncated by max tokens.
-        return Reply(text=text, prompt_tokens=prompt_tokens, completion_tokens=count_tokens(text))
+        return Reply(text=text, prompt_tokens=input_tokens, completion_tokens=count_tokens(text))
     else:
         text = compose_text(prompt)
     text, cut = truncate(text, prompt.max_tokens)
     return Reply(
         text=text,
         finish="length" if cut else "stop",
-        prompt_tokens=prompt_tokens,
+        prompt_tokens=input_tokens,
         completion_tokens=count_tokens(text),
     )
 

@@ -62,6 +62,8 @@ async def _record(request: web.Request, handler) -> web.StreamResponse:
                     "operation": info.get("operation"),
                     "account": info.get("account"),
                     "model": info.get("model"),
+                    "region": info.get("region"),
+                    "auth": info.get("auth"),
                     "status": status,
                     "fault": request.get("sandbox_fault"),
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
