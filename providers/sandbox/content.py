@@ -259,6 +259,8 @@ def _content_body(text: str) -> str:
 
 def _intent(text: str) -> str:
     low = text.lower()
+    if re.match(r"^\s*(hi|hello|hey|good (morning|afternoon|evening))\b", low) and len(low) < 40:
+        return "greeting"
     if re.search(r"summar|tl;?dr|recap", low):
         return "summary"
     if re.search(r"classif|categor|sentiment|priority", low):
@@ -299,6 +301,8 @@ def compose_text(prompt: Prompt) -> str:
             f"Classification: {terms[0] if terms else 'general'} "
             f"(sentiment: {_sentiment(text)}). Key terms: {term_list}."
         )
+    if intent == "greeting":
+        return "Hello! I am the sandbox assistant. How can I help you today?"
     if intent == "translate":
         return f"Translation (sandbox): {sentence}"
     # Quote the first sentence only when it is not the whole prompt: never a plain echo.

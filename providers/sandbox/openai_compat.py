@@ -501,6 +501,10 @@ async def embeddings(request: web.Request) -> web.StreamResponse:
 
 
 async def list_models(request: web.Request) -> web.Response:
+    if "x-goog-api-key" in request.headers or "key" in request.query:
+        from providers.sandbox import gemini  # GET /v1/models is also the Gemini API's list
+
+        return await gemini.gemini_list_models(request)
     tag(request, provider=PROVIDER, operation="models.list")
     found = _account(request)
     if found is None:
