@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -70,3 +71,54 @@ def check_endpoint(kind: str, url: str) -> str:
             "BYOK_ALLOWED_ENDPOINT_HOSTS to allow it."
         )
     return url.strip().rstrip("/")
+
+
+METADATA_ADDRESSES = frozenset({"169.254.169.254", "fd00:ec2::254", "100.100.100.200"})
+
+
+def _is_internal(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return (
+        str(ip) in METADATA_ADDRESSES
+        or ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_reserved
+        or ip.is_multicast
+        or ip.is_unspecified
+        or (isinstance(ip, ipaddress.IPv4Address) and ip in ipaddress.ip_network("100.64.0.0/10"))
+    )
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """The addresses a host name resolves to (one DNS lookup, all families)."""
+    infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    return sorted({info[4][0] for info in infos})
+
+
+def check_endpoint_resolves(kind: str, url: str) -> str:
+    """`check_endpoint`, then refuse a public-looking name that resolves to an internal address.
+
+    Runs when an adapter is built (connect time), so a DNS record pointed at a private,
+    link-local or metadata address after the connection was saved is still refused. A host
+    listed in BYOK_ALLOWED_ENDPOINT_HOSTS is trusted as is; a name that does not resolve is
+    left to the SDK, which reports it as unreachable.
+    """
+    url = check_endpoint(kind, url)
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if host in allowed_extra_hosts():
+        return url
+    try:
+        addresses = resolve(host, parts.port or (443 if parts.scheme == "https" else 80))
+    except (OSError, UnicodeError):
+        return url
+    internal = [a for a in addresses if _is_internal(a)]
+    if internal:
+        raise EndpointNotAllowed(
+            f"{host} resolves to {internal[0]}, an internal address; add the host to "
+            "BYOK_ALLOWED_ENDPOINT_HOSTS to allow it."
+        )
+    return url

@@ -1,1 +1,97 @@
-"""Provider adapters: one module per provider behind the interface in `base`."""
+"""Provider adapters: one module per provider behind the interface in `base`.
+
+`get_adapter(connection)` returns the shared adapter of a connection. Adapters (and the SDK
+clients inside them) are cached per connection, secret version and settings, so a changed key
+or endpoint builds a new client while concurrent calls reuse one connection pool.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from providers.choices import ProviderKind
+from providers.crypto import SecretDecryptionError
+
+from .base import Adapter, ErrorKind, ProviderError
+
+if TYPE_CHECKING:
+    from providers.models import Connection
+
+_cache: dict[tuple, Adapter] = {}
+_lock = threading.Lock()
+MAX_CACHED = 512
+
+
+def _adapter_class(kind: str) -> type[Adapter]:
+    if kind == ProviderKind.AZURE_OPENAI:
+        from .azure_openai import AzureOpenAIAdapter
+
+        return AzureOpenAIAdapter
+    if kind == ProviderKind.AWS_BEDROCK:
+        from .bedrock import BedrockAdapter
+
+        return BedrockAdapter
+    if kind == ProviderKind.GOOGLE_GEMINI:
+        from .gemini import GeminiAdapter
+
+        return GeminiAdapter
+    if kind in (ProviderKind.GENERIC_LLM, ProviderKind.NOW_LLM):
+        from .openai_compat import OpenAICompatAdapter
+
+        return OpenAICompatAdapter
+    raise ProviderError(f"No adapter for provider kind {kind!r}.", kind=ErrorKind.CONFIG)
+
+
+def cache_key(connection: Connection) -> tuple:
+    return (
+        connection.pk,
+        connection.created_at,
+        connection.secret_version,
+        connection.provider.kind,
+        connection.endpoint,
+        connection.api_version,
+        connection.api_style,
+        connection.resource_path,
+        connection.region,
+        connection.access_key_id,
+        connection.role_arn,
+        connection.bedrock_api,
+        connection.mode,
+        connection.project,
+        connection.location,
+        connection.header_name,
+        connection.timeout_seconds,
+        connection.owner,
+    )
+
+
+def get_adapter(connection: Connection) -> Adapter:
+    """The cached adapter of `connection`; raises ProviderError(CONFIG) if it cannot be built."""
+    key = cache_key(connection)
+    adapter = _cache.get(key)
+    if adapter is not None:
+        return adapter
+    with _lock:
+        adapter = _cache.get(key)
+        if adapter is None:
+            cls = _adapter_class(connection.provider.kind)
+            try:
+                adapter = cls(connection)  # type: ignore[call-arg]
+            except SecretDecryptionError as exc:
+                raise ProviderError(
+                    f"The credentials of connection {connection.name} cannot be used: {exc}.",
+                    kind=ErrorKind.CONFIG,
+                ) from None
+            stale = [k for k in _cache if k[0] == connection.pk and connection.pk is not None]
+            for k in stale:
+                _cache.pop(k, None)
+            if len(_cache) >= MAX_CACHED:
+                _cache.pop(next(iter(_cache)))
+            _cache[key] = adapter
+    return adapter
+
+
+def clear_cache() -> None:
+    with _lock:
+        _cache.clear()

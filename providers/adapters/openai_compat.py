@@ -1,0 +1,57 @@
+"""OpenAI-compatible endpoints: the generic LLM (BYOK) and the platform's Now LLM (OEM).
+
+The key goes in `Authorization: Bearer` unless the connection names another header, in which
+case it goes there and no Authorization header is sent.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import openai
+
+from providers.outbound import fingerprint
+
+from .base import Diagnosis, ErrorKind, ProviderError
+from .openai_common import OpenAIStyleAdapter
+from .transport import httpx_client
+
+
+class OpenAICompatAdapter(OpenAIStyleAdapter):
+    provider_label = "The LLM endpoint"
+
+    def account(self) -> str:
+        return f"{urlsplit(self.info.endpoint).netloc} key {fingerprint(self.secret('api_key'))}"
+
+    def build_client(self) -> openai.OpenAI:
+        key = self.secret("api_key")
+        if not key:
+            raise ProviderError("This connection has no API key.", kind=ErrorKind.CONFIG)
+        header = (self.info.header_name or "").strip()
+        headers: dict[str, object] = {}
+        if header and header.lower() != "authorization":
+            headers = {header: key, "Authorization": openai.omit}
+        return openai.OpenAI(
+            base_url=self.info.endpoint + "/",
+            api_key=key,
+            default_headers=headers or None,  # type: ignore[arg-type]
+            http_client=httpx_client(self.target, self.info.timeout),
+            max_retries=0,
+            timeout=self.info.timeout,
+        )
+
+    def test_connection(self, model: str | None = None) -> Diagnosis:
+        """`GET /models`: proves the key without a billed completion; checks `model` is listed."""
+
+        def call() -> str:
+            with self.errors():
+                models = [m.id for m in self.client.models.list()]
+            if model and model not in models:
+                raise ProviderError(
+                    f"The endpoint does not offer model {model!r} "
+                    f"(it lists: {', '.join(models[:10]) or 'none'}).",
+                    kind=ErrorKind.NOT_FOUND,
+                )
+            return f"The endpoint accepted the key and lists {len(models)} model(s)."
+
+        return self.probe(call)

@@ -1,0 +1,169 @@
+"""The SDKs' own transport hooks, wired to outbound capture.
+
+- openai and google-genai (both on httpx2): an `httpx2.Client` whose transport wraps the
+  default one. A transport (rather than `event_hooks`) sees transport failures too — a timeout
+  or a reset never reaches a response hook — and sees the end of a streamed body, so one row
+  per attempt is written when the response is closed, with its real size and duration.
+- google-auth's token exchange (Vertex service accounts): a `google.auth.transport.Request`
+  that sends through the same capturing client, so `/token` calls are logged as well.
+- botocore: `before-send` and `response-received` events (see `bedrock_hooks`).
+
+Redirects are never followed (`follow_redirects=False`): a provider endpoint that redirects
+elsewhere gets an error, not our credentials.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx2
+from django.conf import settings
+
+from providers import outbound
+from providers.outbound import OutboundScope, Target
+
+
+def ca_bundle() -> str | bool:
+    """TLS verification: the system store, or a CA bundle (the sandbox's own CA in tests)."""
+    path = getattr(settings, "BYOK_CA_BUNDLE", "") or os.environ.get("BYOK_CA_BUNDLE", "")
+    return path or True
+
+
+class _RecordingStream(httpx2.SyncByteStream):
+    """Passes the body through, keeping the first bytes; writes the row when closed."""
+
+    def __init__(
+        self,
+        inner: httpx2.SyncByteStream,
+        finish: Any,
+    ) -> None:
+        self._inner = inner
+        self._finish = finish
+        self._chunks: list[bytes] = []
+        self._kept = 0
+        self._size = 0
+        self._error = ""
+        self._done = False
+        self._limit = max(getattr(settings, "OUTBOUND_LOG_BODY_LIMIT", 0), 64 * 1024)
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            for chunk in self._inner:
+                self._size += len(chunk)
+                if self._kept < self._limit:
+                    self._chunks.append(chunk[: self._limit - self._kept])
+                    self._kept += len(self._chunks[-1])
+                yield chunk
+        except Exception as exc:
+            self._error = f"{type(exc).__name__}: {exc}"
+            raise
+
+    def close(self) -> None:
+        try:
+            self._inner.close()
+        finally:
+            if not self._done:
+                self._done = True
+                self._finish(b"".join(self._chunks), self._size, self._error)
+
+
+class CapturingTransport(httpx2.BaseTransport):
+    """Wraps the default transport; one OutboundRequest per request it carries."""
+
+    def __init__(self, target: Target, inner: httpx2.BaseTransport) -> None:
+        self.target = target
+        self.inner = inner
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        scope = outbound.current_scope() or OutboundScope()
+        started = time.perf_counter()
+        try:
+            body = request.content
+        except httpx2.RequestNotRead:
+            body = b""
+        url = str(request.url)
+        try:
+            response = self.inner.handle_request(request)
+        except Exception as exc:
+            outbound.record(
+                self.target,
+                method=request.method,
+                url=url,
+                status=None,
+                latency_ms=(time.perf_counter() - started) * 1000,
+                request_headers=request.headers.multi_items(),
+                request_body=body,
+                error=f"{type(exc).__name__}: {exc}",
+                scope=scope,
+            )
+            raise
+
+        def finish(kept: bytes, size: int, error: str) -> None:
+            outbound.record(
+                self.target,
+                method=request.method,
+                url=url,
+                status=response.status_code,
+                latency_ms=(time.perf_counter() - started) * 1000,
+                request_headers=request.headers.multi_items(),
+                request_body=body,
+                response_headers=response.headers.multi_items(),
+                response_body=kept,
+                response_bytes=size,
+                error=error,
+                scope=scope,
+            )
+
+        response.stream = _RecordingStream(response.stream, finish)  # type: ignore[arg-type]
+        return response
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def httpx_client(target: Target, timeout: float) -> httpx2.Client:
+    """An httpx2 client for one connection: capturing transport, no redirects, its timeout."""
+    verify = ca_bundle()
+    return httpx2.Client(
+        transport=CapturingTransport(target, httpx2.HTTPTransport(verify=verify, retries=0)),
+        timeout=httpx2.Timeout(timeout),
+        follow_redirects=False,
+    )
+
+
+class _AuthResponse:
+    """google.auth.transport.Response over an httpx2 response."""
+
+    def __init__(self, response: httpx2.Response) -> None:
+        self.status = response.status_code
+        self.headers = dict(response.headers)
+        self.data = response.content
+
+
+class GoogleAuthRequest:
+    """google.auth.transport.Request sending through a capturing httpx2 client."""
+
+    def __init__(self, client: httpx2.Client) -> None:
+        self._client = client
+
+    def __call__(
+        self,
+        url: str,
+        method: str = "GET",
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: float | None = None,
+        **kwargs: Any,
+    ) -> _AuthResponse:
+        from google.auth import exceptions
+
+        try:
+            response = self._client.request(
+                method, url, content=body, headers=headers, timeout=timeout or 60
+            )
+        except httpx2.HTTPError as exc:
+            raise exceptions.TransportError(f"{type(exc).__name__}: {exc}") from exc
+        return _AuthResponse(response)
