@@ -1,0 +1,1 @@
+"""The console's services: catalogue seeding, demo set-up, configuration import/export."""
