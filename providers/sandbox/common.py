@@ -8,12 +8,14 @@ import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from providers.sandbox.config import SandboxConfig
-from providers.sandbox.faults import Faults
+
+if TYPE_CHECKING:
+    from providers.sandbox.faults import Faults
 
 
 class RequestLog:
@@ -53,6 +55,8 @@ class SandboxState:
 
     @classmethod
     def create(cls, config: SandboxConfig) -> SandboxState:
+        from providers.sandbox.faults import Faults  # faults renders through this module
+
         return cls(config=config, faults=Faults(config), log=RequestLog(config.request_log_size))
 
 
@@ -63,9 +67,14 @@ def state(request: web.Request) -> SandboxState:
     return request.app[STATE]
 
 
+INFO: web.RequestKey[dict[str, Any]] = web.RequestKey("sandbox_info", dict)
+
+
 def tag(request: web.Request, **info: Any) -> None:
-    """Attach log details (provider, account, operation, model) to the current request."""
-    request.setdefault("sandbox_info", {}).update(info)
+    """Attach log details (provider, account, operation, model, fault) to the request."""
+    if INFO not in request:
+        request[INFO] = {}
+    request[INFO].update(info)
 
 
 def new_id(prefix: str = "", length: int = 24) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from providers.sandbox.common import tag
 from providers.sandbox.config import PROVIDERS, FaultSpec, Latency, SandboxConfig
 
 # Renders a fault kind ("throttle" | "server_error" | "malformed") for one provider.
@@ -92,7 +93,7 @@ async def apply(
         await asyncio.sleep(delay)
     if kind is None:
         return None
-    request["sandbox_fault"] = kind
+    tag(request, fault=kind)
     if kind == "hang":
         await asyncio.sleep(spec.hang_s)
         return render("server_error", spec)

@@ -20,7 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from providers.sandbox import azure, bedrock, gemini, openai_compat
-from providers.sandbox.common import STATE, SandboxState, json_response, state
+from providers.sandbox.common import INFO, STATE, SandboxState, json_response, state
 from providers.sandbox.config import PROVIDERS, FaultSpec, SandboxConfig
 from providers.sandbox.faults import ConnectionAborted
 from providers.sandbox.tls import TlsFiles, generate
@@ -52,7 +52,7 @@ async def _record(request: web.Request, handler) -> web.StreamResponse:
         raise
     finally:
         if not request.path.startswith("/_sandbox/"):
-            info = request.get("sandbox_info", {})
+            info = request.get(INFO, {})
             state(request).log.add(
                 {
                     "time": time.time(),
@@ -65,7 +65,7 @@ async def _record(request: web.Request, handler) -> web.StreamResponse:
                     "region": info.get("region"),
                     "auth": info.get("auth"),
                     "status": status,
-                    "fault": request.get("sandbox_fault"),
+                    "fault": info.get("fault"),
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 }
             )
