@@ -168,9 +168,13 @@ class Redactor:
         value = _SECRET_JSON_MEMBERS.sub(lambda m: m.group(1) + REDACTED + m.group(3), value)
         return _SECRET_FORM_MEMBERS.sub(lambda m: m.group(1) + REDACTED, value)
 
-    def headers(self, headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    def headers(self, headers: Iterable[tuple[Any, Any]]) -> dict[str, str]:
         clean: dict[str, str] = {}
         for name, value in headers:
+            if isinstance(name, bytes):
+                name = name.decode("latin-1")
+            if isinstance(value, bytes):
+                value = value.decode("latin-1")
             lower = name.lower()
             if lower in SENSITIVE_HEADERS:
                 if lower == "authorization" and value.startswith("AWS4-HMAC-SHA256"):

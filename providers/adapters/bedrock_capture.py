@@ -1,0 +1,155 @@
+"""botocore events → outbound capture, one row per HTTP attempt.
+
+`before-send` notes the prepared request and the start time; `response-received` (emitted by
+botocore's endpoint after every attempt, with the response or the transport exception) writes
+the row. A streamed answer (ConverseStream, InvokeModelWithResponseStream) is only complete when
+the caller has read it, so its row is left pending and the adapter finishes it at the end of the
+stream (`take_pending` / `PendingRow.finish`). Both hand-offs go through ContextVars, because
+the client is shared by threads and the hooks run in the calling thread.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from providers import outbound
+from providers.outbound import OutboundScope, Target
+
+from .base import ProviderError
+
+_sent: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "bedrock_sent", default=None
+)
+_pending: contextvars.ContextVar[PendingRow | None] = contextvars.ContextVar(
+    "bedrock_pending", default=None
+)
+
+
+@dataclass
+class PendingRow:
+    """A streamed response whose row is written once the stream has been consumed."""
+
+    target: Target
+    fields: dict[str, Any]
+    started: float
+    scope: OutboundScope | None
+    done: bool = field(default=False)
+
+    def finish(self, error: str = "") -> None:
+        if self.done:
+            return
+        self.done = True
+        outbound.record(
+            self.target,
+            latency_ms=(time.perf_counter() - self.started) * 1000,
+            error=error,
+            scope=self.scope,
+            **self.fields,
+        )
+
+
+def take_pending() -> PendingRow | None:
+    row = _pending.get()
+    _pending.set(None)
+    return row
+
+
+def register(client: Any, target: Target) -> None:
+    """Attach the capture hooks to one boto3 client (its own event emitter)."""
+    service = client.meta.service_model.service_id.hyphenize()
+
+    def before_send(request: Any, **kwargs: Any) -> None:
+        body = request.body
+        if hasattr(body, "read"):
+            body = b""
+        elif isinstance(body, str):
+            body = body.encode()
+        _sent.set(
+            {
+                "method": request.method,
+                "url": request.url,
+                "headers": list(request.headers.items()),
+                "body": body or b"",
+                "started": time.perf_counter(),
+            }
+        )
+
+    def response_received(
+        response_dict: dict[str, Any] | None,
+        exception: BaseException | None = None,
+        **kwargs: Any,
+    ) -> None:
+        sent = _sent.get()
+        _sent.set(None)
+        if sent is None:
+            return
+        scope = outbound.current_scope()
+        common = {
+            "method": sent["method"],
+            "url": sent["url"],
+            "request_headers": sent["headers"],
+            "request_body": sent["body"],
+        }
+        if response_dict is None:
+            outbound.record(
+                target,
+                status=None,
+                latency_ms=(time.perf_counter() - sent["started"]) * 1000,
+                error=f"{type(exception).__name__}: {exception}" if exception else "no response",
+                scope=scope,
+                **common,
+            )
+            return
+        headers = list((response_dict.get("headers") or {}).items())
+        body = response_dict.get("body")
+        status = response_dict.get("status_code")
+        if isinstance(body, bytes | bytearray):
+            outbound.record(
+                target,
+                status=status,
+                latency_ms=(time.perf_counter() - sent["started"]) * 1000,
+                response_headers=headers,
+                response_body=bytes(body),
+                scope=scope,
+                **common,
+            )
+            return
+        lowered = {k.lower(): v for k, v in headers}
+        size = lowered.get("content-length")
+        _pending.set(
+            PendingRow(
+                target=target,
+                fields={
+                    **common,
+                    "status": status,
+                    "response_headers": headers,
+                    "response_bytes": int(size) if size and size.isdigit() else 0,
+                },
+                started=sent["started"],
+                scope=scope,
+            )
+        )
+
+    client.meta.events.register(f"before-send.{service}", before_send)
+    client.meta.events.register(f"response-received.{service}", response_received)
+
+
+@contextmanager
+def errors(adapter: Any) -> Iterator[None]:
+    """botocore exceptions leave as ProviderError (message cleaned of secrets)."""
+    try:
+        yield
+    except ProviderError:
+        raise
+    except GeneratorExit:
+        raise
+    except Exception as exc:
+        mapped = adapter.map_error(exc)
+        if mapped is None:
+            raise
+        raise mapped from None
