@@ -61,6 +61,14 @@ class Invocation(models.Model):
         null=True, blank=True, help_text="Last sign of life from the worker running it."
     )
     enqueue_count = models.PositiveSmallIntegerField(default=0)
+    enqueued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its task message was last published."
+    )
+    claimed_by = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="Token of the worker run that claimed it; only that run may finish it.",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -79,6 +87,7 @@ class Invocation(models.Model):
             models.Index(fields=["status", "created_at"], name="invocation_status_created"),
             models.Index(fields=["skill", "-created_at"], name="invocation_skill_created"),
             models.Index(fields=["provider", "-created_at"], name="invocation_provider_created"),
+            models.Index(fields=["requested_by", "-created_at"], name="invocation_user_created"),
         ]
 
     def __str__(self) -> str:

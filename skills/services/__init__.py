@@ -1,0 +1,1 @@
+"""Skill execution: resolution, rendering, invocation lifecycle, retries, usage, housekeeping."""

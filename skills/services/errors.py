@@ -1,0 +1,50 @@
+"""The errors the execution engine raises; each message is meant for an administrator's eyes.
+
+Every message names what is wrong and the console page that fixes it, and never carries a
+secret or a traceback.
+"""
+
+from __future__ import annotations
+
+
+class SkillError(Exception):
+    """Base class: a readable `message` and a stable machine `code`."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ResolutionError(SkillError):
+    """A broken link between a skill and a provider call (carries the trace up to the break)."""
+
+    code = "resolution"
+
+    def __init__(self, code: str, message: str, trace: list[dict] | None = None) -> None:
+        super().__init__(message, code=code)
+        self.trace = list(trace or [])
+
+
+class InputError(SkillError):
+    """The caller's input does not fit the skill (nothing was sent anywhere)."""
+
+    code = "invalid_input"
+
+
+class TemplateError(SkillError):
+    """The prompt template itself is broken (a configuration problem, not the caller's)."""
+
+    code = "template"
+
+
+class RateLimitExceeded(SkillError):
+    """A rate-limit rule refuses another request this hour."""
+
+    code = "rate_limited"

@@ -1,0 +1,315 @@
+"""Which provider, connection, model and prompt variant serve one skill call, and why.
+
+skill → provider (policy: skill, else skill group, else instance) → alias (provider + tier +
+chat) → variant (version override, else the published default) → route (the provider's
+integration mode) → BYOK: alias mapping → customer connection + model; OEM: platform connection
++ the alias's default (or overridden) model version.
+
+Each step appends ``{step, value, reason}`` to a trace shown in the console. A broken link raises
+`ResolutionError` naming the link and the page that fixes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from providers.choices import Capability, ConnectionOwner, IntegrationMode, Route
+from providers.crypto import SecretDecryptionError
+from providers.models import AliasMapping, Connection, ModelAlias, ModelVersion, Provider
+
+from ..choices import OverrideScope, PolicyScope, VariantStatus
+from ..models import ModelProviderPolicy, Skill, SkillVariant, VersionOverride
+from .errors import ResolutionError
+
+PROVIDERS_PAGE = "Manage model providers"
+INTEGRATION_PAGE = "Manage integration"
+ALIASES_PAGE = "Model aliases"
+CONNECTIONS_PAGE = "Connections"
+VERSIONS_PAGE = "Version Management"
+SKILLS_PAGE = "Skills"
+
+
+@dataclass
+class Resolution:
+    """Everything an adapter call needs, plus the trace that explains it."""
+
+    skill: Skill
+    provider: Provider
+    alias: ModelAlias
+    variant: SkillVariant
+    route: str
+    connection: Connection
+    model: str
+    policy: ModelProviderPolicy | None
+    trace: list[dict] = field(default_factory=list)
+
+    @property
+    def fallback_provider(self) -> Provider | None:
+        policy = self.policy
+        if policy is None or not policy.fallback_provider_id:
+            return None
+        return policy.fallback_provider
+
+
+class _Trace:
+    def __init__(self, entries: list[dict]) -> None:
+        self.entries = entries
+
+    def add(self, step: str, value: object, reason: str) -> None:
+        self.entries.append(
+            {"step": step, "value": "" if value is None else str(value), "reason": reason}
+        )
+
+    def fail(self, code: str, message: str) -> ResolutionError:
+        self.add("error", code, message)
+        return ResolutionError(code, message, self.entries)
+
+
+def policy_for(skill: Skill) -> tuple[ModelProviderPolicy | None, str]:
+    """The policy that governs `skill` and a sentence saying which one it is."""
+    policies = ModelProviderPolicy.objects.filter(is_active=True).select_related(
+        "provider", "fallback_provider"
+    )
+    policy = policies.filter(scope=PolicyScope.SKILL, skill=skill).first()
+    if policy:
+        return policy, f"skill customisation for {skill.key} on {PROVIDERS_PAGE}"
+    policy = policies.filter(scope=PolicyScope.SKILL_GROUP, skill_group=skill.group).first()
+    if policy:
+        return policy, f"skill group {skill.group} customisation on {PROVIDERS_PAGE}"
+    policy = policies.filter(scope=PolicyScope.INSTANCE).first()
+    if policy:
+        return policy, f"instance default on {PROVIDERS_PAGE}"
+    return None, ""
+
+
+def provider_for(skill: Skill) -> Provider | None:
+    """The primary provider that would serve `skill` (rate limits count against it)."""
+    policy, _ = policy_for(skill)
+    return policy.provider if policy else None
+
+
+def resolve(
+    skill: Skill,
+    *,
+    provider: Provider | None = None,
+    reason: str = "",
+    trace: list[dict] | None = None,
+) -> Resolution:
+    """Resolve `skill`; `provider` forces the provider (the fallback route), `reason` says why."""
+    t = _Trace(trace if trace is not None else [])
+    if not skill.is_active:
+        raise t.fail(
+            "skill_inactive", f"Skill {skill.key} is inactive; activate it on {SKILLS_PAGE}."
+        )
+    t.add("skill", skill.key, f"tier {skill.tier}, group {skill.group}")
+
+    policy, policy_reason = policy_for(skill)
+    if provider is None:
+        if policy is None:
+            raise t.fail(
+                "no_provider_policy",
+                f"No model provider is chosen for this instance; choose one on {PROVIDERS_PAGE}.",
+            )
+        provider = policy.provider
+        reason = policy_reason
+    t.add("provider", provider.kind, reason)
+    if not provider.enabled:
+        raise t.fail(
+            "provider_disabled",
+            f"Provider {provider.name} is disabled; enable it on {INTEGRATION_PAGE} "
+            f"or choose another provider on {PROVIDERS_PAGE}.",
+        )
+
+    alias = (
+        ModelAlias.objects.filter(
+            provider=provider, tier=skill.tier, capability=Capability.CHAT, is_primary=True
+        )
+        .select_related("default_version")
+        .first()
+    )
+    if alias is None:
+        raise t.fail(
+            "no_alias",
+            f"Provider {provider.name} has no primary {skill.tier} chat model alias; "
+            f"add one on {ALIASES_PAGE}.",
+        )
+    t.add("alias", alias.key, f"{provider.kind} + {skill.tier} + chat")
+
+    overrides = _overrides(skill, provider)
+    variant = _variant(skill, provider, overrides, t)
+    route, connection, model = _route(skill, provider, alias, overrides, t)
+    try:
+        connection.secrets  # noqa: B018 - decrypt now, so a bad key fails here, by name
+    except SecretDecryptionError:
+        raise t.fail(
+            "secret_undecryptable",
+            f"The credentials of connection {connection.name} cannot be decrypted with "
+            "BYOK_ENCRYPTION_KEYS; restore the key that encrypted them or re-enter them on "
+            f"{CONNECTIONS_PAGE}.",
+        ) from None
+    return Resolution(
+        skill=skill,
+        provider=provider,
+        alias=alias,
+        variant=variant,
+        route=route,
+        connection=connection,
+        model=model,
+        policy=policy,
+        trace=t.entries,
+    )
+
+
+def _overrides(skill: Skill, provider: Provider) -> list[tuple[VersionOverride, str]]:
+    """Active overrides that apply, most specific first, each labelled with its scope."""
+    rows = list(
+        VersionOverride.objects.filter(is_active=True)
+        .filter(Q(skill=skill) | Q(scope=OverrideScope.INSTANCE, skill__isnull=True))
+        .filter(Q(provider=provider) | Q(provider__isnull=True))
+        .select_related("model_version", "model_version__provider")
+    )
+
+    def rank(o: VersionOverride) -> int:
+        return (0 if o.skill_id else 2) + (0 if o.provider_id else 1)
+
+    labels = {
+        0: f"skill {skill.key} + {provider.kind}",
+        1: f"skill {skill.key}",
+        2: f"instance + {provider.kind}",
+        3: "instance",
+    }
+    return [(o, labels[rank(o)]) for o in sorted(rows, key=rank)]
+
+
+def _variant(
+    skill: Skill, provider: Provider, overrides: list[tuple[VersionOverride, str]], t: _Trace
+) -> SkillVariant:
+    published = SkillVariant.objects.filter(skill=skill, status=VariantStatus.PUBLISHED)
+    for override, label in overrides:
+        if not override.variant_name:
+            continue
+        name = override.variant_name
+        variant = (
+            published.filter(name=name, provider=provider).first()
+            or published.filter(name=name, provider__isnull=True).first()
+        )
+        if variant is None:
+            raise t.fail(
+                "override_variant_missing",
+                f"The {label} override on {VERSIONS_PAGE} selects prompt variant {name!r}, "
+                f"which has no published version for {provider.name}; publish it on "
+                f"{SKILLS_PAGE} or change the override.",
+            )
+        t.add(
+            "variant", f"{variant.name} v{variant.version}", f"{label} override on {VERSIONS_PAGE}"
+        )
+        return variant
+    variant = published.filter(is_default=True, provider=provider).order_by("-version").first()
+    if variant is not None:
+        t.add(
+            "variant",
+            f"{variant.name} v{variant.version}",
+            f"published default for {provider.kind}",
+        )
+        return variant
+    variant = published.filter(is_default=True, provider__isnull=True).order_by("-version").first()
+    if variant is not None:
+        t.add("variant", f"{variant.name} v{variant.version}", "published default for any provider")
+        return variant
+    raise t.fail(
+        "no_variant",
+        f"Skill {skill.key} has no published default prompt variant for {provider.name}; "
+        f"publish one on {SKILLS_PAGE}.",
+    )
+
+
+def _model_override(
+    provider: Provider, overrides: list[tuple[VersionOverride, str]], t: _Trace
+) -> tuple[ModelVersion, str] | None:
+    for override, label in overrides:
+        version = override.model_version
+        if version is None:
+            continue
+        if version.provider_id != provider.pk:
+            t.add(
+                "model_override",
+                version.name,
+                f"{label} override ignored: the version belongs to {version.provider.name}",
+            )
+            continue
+        if not version.selectable:
+            raise t.fail(
+                "override_version_unavailable",
+                f"The {label} override on {VERSIONS_PAGE} selects {version.name}, which is "
+                f"{version.status}; choose an active version on {VERSIONS_PAGE}.",
+            )
+        return version, label
+    return None
+
+
+def _route(
+    skill: Skill,
+    provider: Provider,
+    alias: ModelAlias,
+    overrides: list[tuple[VersionOverride, str]],
+    t: _Trace,
+) -> tuple[str, Connection, str]:
+    if provider.integration_mode == IntegrationMode.BYOK:
+        t.add("route", Route.BYOK, f"{provider.name} is set to BYOK on {INTEGRATION_PAGE}")
+        mapping = (
+            AliasMapping.objects.filter(alias=alias, is_active=True)
+            .select_related("connection")
+            .first()
+        )
+        if mapping is None:
+            raise t.fail(
+                "no_alias_mapping",
+                f"BYOK is on for {provider.name} but alias {alias.key} is not mapped; "
+                f"map alias {alias.key} on {ALIASES_PAGE}.",
+            )
+        connection = mapping.connection
+        if not connection.is_active:
+            raise t.fail(
+                "connection_inactive",
+                f"Connection {connection.name}, mapped to alias {alias.key}, is inactive; "
+                f"activate it on {CONNECTIONS_PAGE} or remap {alias.key} on {ALIASES_PAGE}.",
+            )
+        if connection.provider_id != provider.pk:
+            raise t.fail(
+                "mapping_wrong_provider",
+                f"Alias {alias.key} is mapped to connection {connection.name} of another "
+                f"provider; remap it on {ALIASES_PAGE}.",
+            )
+        t.add("connection", connection.name, f"alias mapping {alias.key} on {ALIASES_PAGE}")
+        t.add("model", mapping.model, f"model/deployment of the {alias.key} mapping")
+        for override, label in overrides:
+            if override.model_version_id:
+                t.add(
+                    "model_override",
+                    override.model_version.name,
+                    f"{label} override not applied: BYOK calls the mapped model",
+                )
+        return Route.BYOK, connection, mapping.model
+
+    t.add("route", Route.OEM, f"{provider.name} uses the platform key (OEM) on {INTEGRATION_PAGE}")
+    connection = (
+        Connection.objects.filter(provider=provider, owner=ConnectionOwner.PLATFORM, is_active=True)
+        .order_by("name")
+        .first()
+    )
+    if connection is None:
+        raise t.fail(
+            "no_platform_connection",
+            f"No active platform connection serves {provider.name}; the operator must add one "
+            f"on {CONNECTIONS_PAGE}, or switch {provider.name} to BYOK on {INTEGRATION_PAGE}.",
+        )
+    t.add("connection", connection.name, "active platform connection")
+    chosen = _model_override(provider, overrides, t)
+    if chosen is not None:
+        version, label = chosen
+        t.add("model", version.name, f"{label} override on {VERSIONS_PAGE}")
+        return Route.OEM, connection, version.name
+    t.add("model", alias.default_version.name, f"default version of alias {alias.key}")
+    return Route.OEM, connection, alias.default_version.name

@@ -1,0 +1,53 @@
+"""Retention: invocations, agent runs and outbound log rows older than BYOK_RETENTION_DAYS.
+
+Deletes by primary-key chunks so each statement is short and locks little, however many
+millions of rows are due. Daily usage aggregates are kept: charts outlive raw rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from auditlog.models import OutboundRequest
+
+from ..models import AgentRun, Invocation
+
+BATCH = 2000
+
+
+@dataclass
+class PurgeReport:
+    outbound_requests: int = 0
+    invocations: int = 0
+    agent_runs: int = 0
+
+
+def _purge(model: type[models.Model], cutoff: datetime, batch: int) -> int:
+    total = 0
+    while True:
+        pks = list(
+            model.objects.filter(created_at__lt=cutoff)
+            .order_by()
+            .values_list("pk", flat=True)[:batch]
+        )
+        if not pks:
+            return total
+        model.objects.filter(pk__in=pks).delete()
+        total += len(pks)
+
+
+def purge_old_records(days: int | None = None, batch: int = BATCH) -> PurgeReport:
+    """Delete what is older than `days` (default BYOK_RETENTION_DAYS); outbound rows first,
+    so deleting an invocation has no log rows left to un-link."""
+    days = settings.BYOK_RETENTION_DAYS if days is None else days
+    cutoff = timezone.now() - timedelta(days=days)
+    return PurgeReport(
+        outbound_requests=_purge(OutboundRequest, cutoff, batch),
+        invocations=_purge(Invocation, cutoff, batch),
+        agent_runs=_purge(AgentRun, cutoff, batch),
+    )

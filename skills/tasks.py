@@ -1,0 +1,34 @@
+"""Celery tasks: thin wrappers taking ids; the services hold the logic."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from .services import health, invocations, retention, sweeper
+
+
+@shared_task(name="skills.run_invocation", acks_late=True, ignore_result=True)
+def run_invocation_task(invocation_id: str) -> None:
+    """Idempotent: the claim lets only one delivery of this id run it."""
+    invocations.run_invocation(invocation_id)
+
+
+@shared_task(name="skills.sweep_invocations", ignore_result=True)
+def sweep_invocations_task() -> None:
+    sweeper.sweep()
+
+
+@shared_task(name="skills.purge_old_records", ignore_result=True)
+def purge_old_records_task() -> None:
+    retention.purge_old_records()
+
+
+@shared_task(name="skills.run_health_checks", ignore_result=True)
+def run_health_checks_task() -> None:
+    for connection_id in health.active_connection_ids():
+        check_connection_task.delay(connection_id)
+
+
+@shared_task(name="skills.check_connection", acks_late=True, ignore_result=True)
+def check_connection_task(connection_id: int) -> None:
+    health.check_connection(connection_id)
