@@ -160,7 +160,10 @@ class BedrockAdapter(ConnectionAdapter):
                     contentType="application/json",
                     accept="application/json",
                 )
+                pending = bedrock_capture.take_pending()
                 body = answer["body"].read()
+                if pending is not None:
+                    pending.finish(body=body)
                 try:
                     data = json.loads(body)
                 except ValueError:

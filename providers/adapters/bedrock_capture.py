@@ -40,10 +40,13 @@ class PendingRow:
     scope: OutboundScope | None
     done: bool = field(default=False)
 
-    def finish(self, error: str = "") -> None:
+    def finish(self, error: str = "", body: bytes | None = None) -> None:
         if self.done:
             return
         self.done = True
+        if body is not None:
+            self.fields["response_body"] = body
+            self.fields["response_bytes"] = len(body)
         outbound.record(
             self.target,
             latency_ms=(time.perf_counter() - self.started) * 1000,
