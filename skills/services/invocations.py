@@ -201,9 +201,11 @@ class _Result:
 def run_invocation(invocation_id: uuid.UUID | str) -> Invocation | None:
     """Run one invocation if this call wins the claim; otherwise return None quietly."""
     try:
-        token = claim(invocation_id)
-    except (ValueError, Invocation.DoesNotExist):
+        invocation_id = uuid.UUID(str(invocation_id))
+    except ValueError:
+        logger.warning("ignoring a task for malformed invocation id %r", invocation_id)
         return None
+    token = claim(invocation_id)
     if token is None:
         return None
     invocation = Invocation.objects.select_related("skill", "record").get(pk=invocation_id)

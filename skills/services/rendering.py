@@ -52,7 +52,10 @@ def validate_input(skill: Skill, data: Any, record: Record | None = None) -> dic
     if len(json.dumps(data, default=str)) > MAX_INPUT_CHARS:
         problems.append(f"the input is larger than {MAX_INPUT_CHARS} characters")
     if record is not None and skill.record_kind and record.kind != skill.record_kind:
-        problems.append(f"record {record.number} is a {record.kind}, not a {skill.record_kind}")
+        problems.append(
+            f"record {record.number} is of kind {record.kind}; this skill reads "
+            f"{skill.record_kind} records"
+        )
     if problems:
         raise InputError("Invalid input: " + "; ".join(problems) + ".")
     return {k: v for k, v in data.items() if v is not None}

@@ -39,7 +39,9 @@ def sweep() -> SweepReport:
     stuck = Q(status=InvocationStatus.QUEUED) & (
         Q(enqueued_at__lt=requeue_before)
         | Q(enqueued_at__isnull=True, created_at__lt=requeue_before)
-    ) | Q(status=InvocationStatus.RUNNING, heartbeat_at__lt=stale_before)
+    ) | Q(status=InvocationStatus.RUNNING, heartbeat_at__lt=stale_before) & (
+        Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stale_before)
+    )
     rows = list(
         Invocation.objects.filter(stuck)
         .order_by("created_at")
