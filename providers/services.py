@@ -1,7 +1,7 @@
 """Connection tests and health checks: the minimal real call, phrased as a diagnosis.
 
 `test_connection` answers an administrator ("is this key right?"), `run_health_check` keeps
-the connection's health status current (1–2 consecutive failures → degraded, 3+ → down).
+the connection's health status current (1-2 consecutive failures → degraded, 3+ → down).
 Both turn every failure — including an undecryptable secret — into a Diagnosis, never an
 exception, and never quote a secret.
 """
@@ -111,7 +111,7 @@ def _diagnose(connection: Connection, *, model: str | None, purpose: str) -> Dia
     )
 
 
-def test_connection(
+def test_connection(  # noqa: PT028 - a service, not a test
     connection: Connection, *, user: Any = None, model: str | None = None
 ) -> Diagnosis:
     """Run the connection test (admin action, API `test`, console button); keeps a history row."""

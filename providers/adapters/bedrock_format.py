@@ -89,7 +89,14 @@ def converse_params(request: ChatRequest) -> dict[str, Any]:
 
 
 def from_converse(answer: dict[str, Any]) -> ChatResult:
-    message = (answer.get("output") or {}).get("message") or {}
+    message = (answer.get("output") or {}).get("message")
+    if not isinstance(message, dict) or "stopReason" not in answer:
+        # botocore hands back an unparsable body as {"message": <text>} instead of raising.
+        raise ProviderError(
+            "Amazon Bedrock sent a response that could not be parsed.",
+            kind=ErrorKind.MALFORMED,
+            provider_request_id=answer.get("ResponseMetadata", {}).get("RequestId", ""),
+        )
     text: list[str] = []
     calls: list[ToolCall] = []
     for block in message.get("content") or []:
