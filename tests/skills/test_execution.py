@@ -1,0 +1,152 @@
+"""Running skills for real: the SDKs against the sandbox, retries on injected faults, the
+fallback route, usage and cost, and the invoke_skill command."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from auditlog.models import OutboundRequest
+from skills.choices import InvocationStatus, ResponseFormat
+from skills.models import ModelPrice, UsageDaily
+from skills.services.invocations import invoke_now
+
+from .conftest import AZURE_KEY, World
+
+INPUT = {"short_description": "Email down for the whole finance team"}
+
+
+def test_it_runs_a_skill_on_the_byok_connection_and_records_everything(
+    live_world: World,
+) -> None:
+    ModelPrice.objects.create(
+        provider=live_world.azure, model_pattern="gpt-4", input_per_million=1, output_per_million=1
+    )
+    ModelPrice.objects.create(
+        provider=live_world.azure,
+        model_pattern="gpt-4o",
+        input_per_million=Decimal("2.5"),
+        output_per_million=Decimal(10),
+    )
+    inv = invoke_now(live_world.skill.key, INPUT)
+    assert inv.status == InvocationStatus.SUCCEEDED, inv.error_message
+    assert inv.output
+    assert (inv.route, inv.connection, inv.model) == ("byok", live_world.azure_conn, "gpt4o-prod")
+    assert inv.prompt_tokens > 0
+    assert inv.total_tokens == inv.prompt_tokens + inv.completion_tokens
+    expected = (Decimal(inv.prompt_tokens) * Decimal("2.5") + inv.completion_tokens * 10) / 10**6
+    assert inv.cost == expected.quantize(Decimal("0.000001"))
+    assert inv.attempts == 1
+    rows = list(OutboundRequest.objects.filter(invocation=inv))
+    assert len(rows) == 1
+    assert rows[0].provider_request_id in inv.provider_request_ids
+    usage = UsageDaily.objects.get(provider=live_world.azure, model="gpt4o-prod", route="byok")
+    assert (usage.invocations, usage.failures, usage.prompt_tokens) == (1, 0, inv.prompt_tokens)
+
+
+def test_it_retries_throttling_honouring_the_hint_until_it_succeeds(live_world, sandbox) -> None:
+    sandbox.set_faults("azure_openai", kind="throttle", fail_next=2, retry_after_s=0.05)
+    inv = invoke_now(live_world.skill.key, INPUT)
+    assert inv.status == InvocationStatus.SUCCEEDED, inv.error_message
+    assert inv.attempts == 3
+    rows = OutboundRequest.objects.filter(invocation=inv).order_by("attempt")
+    assert [(r.attempt, r.status_code) for r in rows] == [(1, 429), (2, 429), (3, 200)]
+
+
+def test_it_fails_at_once_on_a_permanent_error_without_leaking_the_key(live_world) -> None:
+    conn = live_world.azure_conn
+    conn.set_secrets({"api_key": "sandbox-wrong-key-000000000"})
+    conn.save()
+    inv = invoke_now(live_world.skill.key, INPUT)
+    assert inv.status == InvocationStatus.FAILED
+    assert inv.attempts == 1
+    assert inv.error_code == "provider_auth"
+    assert "sandbox-wrong-key" not in inv.error_message
+    assert AZURE_KEY not in json.dumps(inv.resolution_trace)
+
+
+def test_it_gives_up_after_the_attempt_budget(live_world, sandbox, settings) -> None:
+    settings.SKILLS_MAX_ATTEMPTS = 3
+    sandbox.set_faults("azure_openai", kind="server_error", fail_next=10)
+    inv = invoke_now(live_world.skill.key, INPUT)
+    assert (inv.status, inv.error_code, inv.attempts) == (
+        InvocationStatus.FAILED,
+        "provider_server",
+        3,
+    )
+    usage = UsageDaily.objects.get(provider=live_world.azure)
+    assert (usage.invocations, usage.failures) == (1, 1)
+
+
+def test_it_falls_back_to_the_policys_second_provider(live_world, sandbox, settings) -> None:
+    settings.SKILLS_MAX_ATTEMPTS = 2
+    live_world.policy.fallback_provider = live_world.now_llm
+    live_world.policy.save()
+    sandbox.set_faults("azure_openai", kind="server_error", fail_next=10)
+    inv = invoke_now(live_world.skill.key, INPUT)
+    assert inv.status == InvocationStatus.SUCCEEDED, inv.error_message
+    assert inv.used_fallback
+    assert (inv.route, inv.connection, inv.model) == ("oem", live_world.now_conn, "now-llm-large")
+    assert inv.attempts == 3
+    steps = [e["step"] for e in inv.resolution_trace]
+    assert steps.count("provider") == 2
+    assert "fallback" in steps
+    routes = OutboundRequest.objects.filter(invocation=inv).values_list("route", flat=True)
+    assert sorted(routes) == ["byok", "byok", "oem"]
+
+
+def test_it_does_not_fall_back_after_a_permanent_error(live_world) -> None:
+    live_world.policy.fallback_provider = live_world.now_llm
+    live_world.policy.save()
+    live_world.azure_conn.set_secrets({"api_key": "sandbox-wrong-key-000000000"})
+    live_world.azure_conn.save()
+    inv = invoke_now(live_world.skill.key, INPUT)
+    assert inv.status == InvocationStatus.FAILED
+    assert not inv.used_fallback
+
+
+def test_it_retries_a_hung_request_after_the_connection_timeout(live_world, sandbox) -> None:
+    live_world.azure_conn.timeout_seconds = 1
+    live_world.azure_conn.save()
+    sandbox.set_faults("azure_openai", kind="hang", fail_next=1, hang_s=3)
+    inv = invoke_now(live_world.skill.key, INPUT)
+    assert inv.status == InvocationStatus.SUCCEEDED, inv.error_message
+    assert inv.attempts == 2
+
+
+def test_it_parses_the_output_of_a_json_variant(live_world) -> None:
+    live_world.variant.response_format = ResponseFormat.JSON
+    live_world.variant.template = "Return JSON with a summary of: {{ short_description }}"
+    live_world.variant.save()
+    inv = invoke_now(live_world.skill.key, INPUT)
+    assert inv.status == InvocationStatus.SUCCEEDED, inv.error_message
+    assert inv.output_json is not None
+
+
+def test_it_prints_the_invocation_as_json_from_the_command(live_world, capsys) -> None:
+    call_command("invoke_skill", live_world.skill.key, "--input", json.dumps(INPUT), "--json")
+    view = json.loads(capsys.readouterr().out)
+    assert view["status"] == "succeeded"
+    assert (view["route"], view["provider"], view["connection"]) == (
+        "byok",
+        "azure_openai",
+        "contoso-azure",
+    )
+    assert view["outbound_request_ids"]
+    assert view["resolution_trace"][0]["step"] == "skill"
+    assert view["tokens"]["total"] > 0
+
+
+def test_it_exits_with_one_readable_line_when_the_command_fails(live_world) -> None:
+    live_world.mapping.delete()
+    with pytest.raises(CommandError) as exc:
+        call_command("invoke_skill", live_world.skill.key, "--input", json.dumps(INPUT))
+    assert "map alias gpt_large on Model aliases" in str(exc.value)
+    assert "\n" not in str(exc.value)
+    with pytest.raises(CommandError, match="not valid JSON"):
+        call_command("invoke_skill", live_world.skill.key, "--input", "{nope")
+    with pytest.raises(CommandError, match="short_description is required"):
+        call_command("invoke_skill", live_world.skill.key, "--input", "{}")

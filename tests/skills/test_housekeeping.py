@@ -1,0 +1,155 @@
+"""Rate limits, prices and daily usage, retention and the beat schedules."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+
+from auditlog.models import OutboundRequest
+from skills.choices import RateLimitResource, RateLimitRuleType
+from skills.models import Invocation, ModelPrice, RateLimitRule, UsageDaily
+from skills.services.errors import RateLimitExceeded
+from skills.services.invocations import create_invocation
+from skills.services.retention import purge_old_records
+from skills.services.schedules import SCHEDULES, ensure_schedules
+from skills.services.usage import cost_of, price_for, record_usage
+
+from .conftest import World
+
+INPUT = {"short_description": "VPN flaps"}
+
+
+def _create(world: World, user=None) -> Invocation:
+    return create_invocation(world.skill.key, INPUT, user=user, publish=False)
+
+
+def test_it_refuses_requests_past_an_instance_limit_on_the_provider(world: World, caplog) -> None:
+    RateLimitRule.objects.create(
+        resource=RateLimitResource.PROVIDER,
+        provider=world.azure,
+        rule_type=RateLimitRuleType.INSTANCE,
+        requests_per_hour=2,
+    )
+    _create(world)
+    _create(world)
+    with pytest.raises(RateLimitExceeded) as exc:
+        _create(world)
+    assert "2 requests per hour on provider Azure OpenAI" in exc.value.message
+    assert Invocation.objects.count() == 2
+    assert "rate limit refused" in caplog.text
+
+
+def test_it_counts_only_the_last_hour(world: World) -> None:
+    RateLimitRule.objects.create(
+        resource=RateLimitResource.ALL, rule_type=RateLimitRuleType.INSTANCE, requests_per_hour=1
+    )
+    old = _create(world)
+    Invocation.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=2))
+    _create(world)
+    with pytest.raises(RateLimitExceeded):
+        _create(world)
+
+
+def test_it_limits_each_user_separately(world: World, operator_user, admin_user) -> None:
+    RateLimitRule.objects.create(
+        resource=RateLimitResource.CAPABILITY,
+        capability=world.skill.capability,
+        rule_type=RateLimitRuleType.USER,
+        requests_per_hour=1,
+    )
+    _create(world, operator_user)
+    _create(world, admin_user)
+    with pytest.raises(RateLimitExceeded, match="for this user"):
+        _create(world, operator_user)
+
+
+def test_it_ignores_rules_for_other_providers_and_inactive_rules(world: World) -> None:
+    RateLimitRule.objects.create(
+        resource=RateLimitResource.PROVIDER,
+        provider=world.gemini,
+        rule_type=RateLimitRuleType.INSTANCE,
+        requests_per_hour=1,
+    )
+    RateLimitRule.objects.create(
+        resource=RateLimitResource.ALL,
+        rule_type=RateLimitRuleType.INSTANCE,
+        requests_per_hour=1,
+        is_active=False,
+    )
+    _create(world)
+    _create(world)
+    assert Invocation.objects.count() == 2
+
+
+def test_it_prices_by_the_longest_matching_prefix(world: World) -> None:
+    for pattern, price in (("gpt-4", "30"), ("gpt-4o", "2.5"), ("gpt-4o-mini", "0.15")):
+        ModelPrice.objects.create(
+            provider=world.azure,
+            model_pattern=pattern,
+            input_per_million=Decimal(price),
+            output_per_million=Decimal(price) * 4,
+        )
+    assert price_for(world.azure, "gpt-4o-2024-11-20").model_pattern == "gpt-4o"
+    assert price_for(world.azure, "gpt-4o-mini-2024-07-18").model_pattern == "gpt-4o-mini"
+    assert price_for(world.azure, "my-deployment", "gpt-4.1").model_pattern == "gpt-4"
+    assert price_for(world.azure, "claude") is None
+    mini = price_for(world.azure, "gpt-4o-mini")
+    assert cost_of(mini, 1_000_000, 500_000) == Decimal("0.450000")
+    assert cost_of(None, 10, 10) == 0
+
+
+def test_it_adds_each_invocation_to_one_daily_row(world: World) -> None:
+    day = timezone.localdate()
+    for failed in (False, True, False):
+        record_usage(
+            day=day,
+            provider_id=world.azure.pk,
+            model="gpt4o-prod",
+            route="byok",
+            failed=failed,
+            prompt_tokens=10,
+            completion_tokens=5,
+            cost=Decimal("0.001"),
+        )
+    row = UsageDaily.objects.get()
+    assert (row.invocations, row.failures, row.prompt_tokens, row.completion_tokens) == (
+        3,
+        1,
+        30,
+        15,
+    )
+    assert row.cost == Decimal("0.003")
+
+
+def test_it_purges_old_invocations_and_outbound_rows_in_batches(world: World, settings) -> None:
+    settings.BYOK_RETENTION_DAYS = 30
+    long_ago = timezone.now() - timedelta(days=31)
+    old = [_create(world) for _ in range(5)]
+    recent = _create(world)
+    Invocation.objects.filter(pk__in=[i.pk for i in old]).update(created_at=long_ago)
+    for inv, when in ((old[0], long_ago), (recent, timezone.now())):
+        OutboundRequest.objects.create(
+            created_at=when, purpose="invocation", invocation=inv, method="POST", host="h", path="/"
+        )
+    report = purge_old_records(batch=2)
+    assert (report.invocations, report.outbound_requests) == (5, 1)
+    assert list(Invocation.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert OutboundRequest.objects.get().invocation_id == recent.pk
+
+
+def test_it_creates_the_periodic_tasks_once(db: None) -> None:
+    names = {s["name"] for s in SCHEDULES}
+    assert set(PeriodicTask.objects.values_list("name", flat=True)) >= names  # by the migration
+    assert ensure_schedules() == 0
+    sweeper = PeriodicTask.objects.get(task="skills.sweep_invocations")
+    assert sweeper.interval.every == 30
+    sweeper.enabled = False
+    sweeper.save()
+    PeriodicTask.objects.filter(task="skills.run_health_checks").delete()
+    assert ensure_schedules() == 1
+    assert not PeriodicTask.objects.get(task="skills.sweep_invocations").enabled
+    assert PeriodicTask.objects.get(task="skills.run_health_checks").interval.every == 300
