@@ -97,7 +97,7 @@ def plan_connection(planner: Planner, item: dict, path: str) -> None:
         planner.error(f"{path}.owner", f'{kind} is platform-managed; set "owner": "platform"')
 
     if isinstance(name, str) and owner in ConnectionOwner.values:
-        planner.known_connections[name] = (kind, owner)  # mappings name it even if invalid
+        planner.known_connections.setdefault(name, (kind, owner))  # named even if invalid
     settings = _settings(planner, item, spec, path)
     errors_before_credentials = len(planner.errors)
     secrets = _credentials(planner, item, spec, settings, path)

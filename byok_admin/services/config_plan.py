@@ -176,7 +176,7 @@ class Planner:
                 if kind != alias.provider.kind:
                     self.error(
                         f"{path}.connection",
-                        f"{conn_name} is a {kind} connection but {key} is served by "
+                        f"connection {conn_name} belongs to {kind}, but {key} is served by "
                         f"{alias.provider.kind}",
                     )
                     ok = False
