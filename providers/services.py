@@ -111,8 +111,11 @@ def _diagnose(connection: Connection, *, model: str | None, purpose: str) -> Dia
     )
 
 
-def test_connection(  # noqa: PT028 - a service, not a test
-    connection: Connection, *, user: Any = None, model: str | None = None
+def test_connection(
+    connection: Connection,
+    *,
+    user: Any = None,
+    model: str | None = None,  # noqa: PT028
 ) -> Diagnosis:
     """Run the connection test (admin action, API `test`, console button); keeps a history row."""
     diagnosis = _diagnose(connection, model=model, purpose=Purpose.CONNECTION_TEST)
