@@ -1,0 +1,89 @@
+"""byok_export's service: the same document back, round-trippable, never a secret."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from byok_admin.services.config_io import export_document, import_document
+from byok_admin.services.demo import seed_demo
+from providers.choices import IntegrationMode
+from providers.models import AliasMapping, Connection, Provider
+from skills.models import ModelProviderPolicy, VersionOverride
+
+from .test_config_io import catalogue, example  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.django_db
+
+
+def _secret_strings(value: Any) -> list[str]:
+    """Every string inside a secret, recursively (a service-account JSON has several)."""
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _secret_strings(v)]
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return [value]
+        return [value, *_secret_strings(parsed)] if isinstance(parsed, dict) else [value]
+    return []
+
+
+def test_it_exports_the_imported_document_without_credentials() -> None:
+    import_document(example())
+    doc = export_document()
+    azure = next(c for c in doc["connections"] if c["name"] == "contoso-azure")
+    assert azure == {
+        "name": "contoso-azure",
+        "provider": "azure_openai",
+        "endpoint": "https://contoso.openai.azure.com",
+        "api_version": "2024-10-21",
+        "credentials_set": ["api_key"],
+    }
+    bedrock = next(c for c in doc["connections"] if c["name"] == "contoso-bedrock")
+    assert bedrock["access_key_id"] == "AKIAEXAMPLE0001"
+    assert bedrock["credentials_set"] == ["secret_access_key"]
+    assert all("credentials" not in c for c in doc["connections"])
+    assert doc["alias_mappings"] == example()["alias_mappings"]
+    assert doc["model_providers"] == example()["model_providers"]
+    assert doc["version_overrides"] == example()["version_overrides"]
+    assert doc["integrations"]["azure_openai"] == "byok"
+
+
+def test_it_never_exports_a_secret_or_its_hint() -> None:
+    seed_demo("http://127.0.0.1:8900")
+    import_document(example())
+    text = json.dumps(export_document(), ensure_ascii=False)
+    connections = list(Connection.objects.all())
+    assert len(connections) == 9
+    for conn in connections:
+        for secret in _secret_strings(conn.secrets):
+            if len(secret) >= 8:  # short fragments ("service_account") are not secrets
+                assert secret not in text, conn.name
+        for hint in conn.secret_hints.values():
+            assert hint not in text, conn.name
+    assert "••••" not in text
+    assert "PRIVATE KEY" not in text
+
+
+def test_it_round_trips_through_an_empty_configuration() -> None:
+    seed_demo("http://127.0.0.1:8900")
+    import_document(example())
+    first = export_document()
+    credentials = {c.name: dict(c.secrets) for c in Connection.objects.all()}
+
+    AliasMapping.objects.all().delete()
+    VersionOverride.objects.all().delete()
+    ModelProviderPolicy.objects.exclude(scope="instance").delete()
+    Connection.objects.all().delete()
+    Provider.objects.exclude(kind="generic_llm").update(integration_mode=IntegrationMode.OEM)
+    assert export_document() != first
+
+    again = json.loads(json.dumps(first))  # as read from the file
+    for item in again["connections"]:
+        item["credentials"] = {k: v for k, v in credentials[item["name"]].items()}
+    import_document(again)
+
+    assert export_document() == first
