@@ -114,8 +114,8 @@ def _diagnose(connection: Connection, *, model: str | None, purpose: str) -> Dia
 def test_connection(
     connection: Connection,
     *,
-    user: Any = None,
-    model: str | None = None,  # noqa: PT028
+    user: Any = None,  # noqa: PT028
+    model: str | None = None,  # noqa: PT028 - a service named like a test
 ) -> Diagnosis:
     """Run the connection test (admin action, API `test`, console button); keeps a history row."""
     diagnosis = _diagnose(connection, model=model, purpose=Purpose.CONNECTION_TEST)
