@@ -15,7 +15,9 @@ from django.urls import reverse
 from auditlog.choices import AuditAction, AuditSource
 from auditlog.models import AuditEvent
 from providers.choices import ConnectionOwner, ProviderKind
-from providers.models import Connection, Provider
+from providers.models import Connection, HealthCheck, Provider
+
+from .modes import BAD_SECRETS, BY_ID
 
 API_KEY = "sk-admin-plaintext-key-aaaa1111"
 NEW_API_KEY = "sk-admin-replacement-key-bbbb2222"
@@ -254,3 +256,29 @@ def test_it_says_when_connection_tests_are_unavailable(
         follow=True,
     )
     assert "Connection tests are unavailable" in response.content.decode()
+
+
+def _run_test_action(su_client: Client, conn: Connection) -> tuple[list[str], str]:
+    response = su_client.post(
+        CHANGELIST_URL,
+        {"action": "test_connections", "_selected_action": [conn.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    return [m.message for m in response.context["messages"]], response.content.decode()
+
+
+def test_it_tests_a_connection_from_the_admin(su_client: Client, sandbox, superuser: User) -> None:
+    conn = BY_ID["azure_deployments"].connection(sandbox.url)
+    messages, _ = _run_test_action(su_client, conn)
+    assert messages[0].startswith(f"{conn.name}: OK — ")
+    check = HealthCheck.objects.get(connection=conn)
+    assert (check.kind, check.ok, check.triggered_by) == ("test", True, superuser)
+
+
+def test_it_shows_the_diagnosis_of_a_failing_connection(su_client: Client, sandbox) -> None:
+    bad = BAD_SECRETS["azure_deployments"]
+    conn = BY_ID["azure_deployments"].connection(sandbox.url, secrets=bad)
+    messages, html = _run_test_action(su_client, conn)
+    assert messages[0].startswith(f"{conn.name}: auth — The credentials were refused")
+    assert bad["api_key"] not in html
