@@ -1,0 +1,34 @@
+"""Provider sandbox: a local server speaking the real wire protocols of Azure OpenAI, Amazon
+Bedrock Runtime (Claude), Google Gemini (Gemini API and Vertex AI) and OpenAI-compatible LLMs.
+
+The unmodified official SDKs work against it with only the base URL changed, so tests, the
+demo and benchmarks exercise the same code paths as production. It does not depend on Django.
+
+Quick use::
+
+    from providers.sandbox import SandboxServer, defaults
+
+    with SandboxServer() as sandbox:          # background thread, random port
+        AzureOpenAI(azure_endpoint=sandbox.url, api_key=defaults.AZURE_DEFAULT_KEY, ...)
+        sandbox.set_faults("aws_bedrock", kind="throttle", fail_next=1)
+
+Standalone: ``python -m providers.sandbox --port 8900`` or ``manage.py run_sandbox``.
+Control endpoints: ``GET /_sandbox/health``, ``GET|POST|DELETE /_sandbox/faults``,
+``GET|DELETE /_sandbox/requests``.
+"""
+
+from __future__ import annotations
+
+from providers.sandbox.config import FaultSpec, Latency, SandboxConfig
+from providers.sandbox.defaults import service_account_info
+from providers.sandbox.server import SandboxServer, build_app, run_forever
+
+__all__ = [
+    "FaultSpec",
+    "Latency",
+    "SandboxConfig",
+    "SandboxServer",
+    "build_app",
+    "run_forever",
+    "service_account_info",
+]

@@ -240,9 +240,19 @@ class SandboxServer:
         return asyncio.run_coroutine_threadsafe(call(), self._loop).result(timeout=10)
 
     def set_faults(
-        self, provider: str = "*", spec: FaultSpec | dict[str, Any] | None = None, **fields: Any
+        self,
+        provider: str | dict[str, Any] = "*",
+        spec: FaultSpec | dict[str, Any] | None = None,
+        **fields: Any,
     ) -> None:
-        """``set_faults("azure_openai", kind="throttle", fail_next=1)``; ``"*"`` = all."""
+        """``set_faults("azure_openai", kind="throttle", fail_next=1)``; ``"*"`` = all.
+
+        Also accepts the ``POST /_sandbox/faults`` document: ``set_faults({"*": {...}})``.
+        """
+        if isinstance(provider, dict):
+            for name, one in provider.items():
+                self._call(self.state.faults.set, name, FaultSpec.from_dict(one))
+            return
         if spec is None:
             spec = FaultSpec.from_dict(fields)
         self._call(self.state.faults.set, provider, spec)

@@ -163,7 +163,7 @@ def test_latency_fixed_and_distributions(sandbox, azure):
     started = time.perf_counter()
     azure.chat.completions.create(model="gpt4o-prod", messages=MESSAGES)
     assert 0.05 <= time.perf_counter() - started < 0.5
-    sandbox.set_faults("azure_openai", latency={"mean_ms": 30, "stddev_ms": 5})
+    sandbox.set_faults({"azure_openai": {"latency": {"mean_ms": 30, "stddev_ms": 5}}})
     assert azure.chat.completions.create(model="gpt4o-prod", messages=MESSAGES).choices
 
 
