@@ -353,6 +353,24 @@ def _finish(invocation: Invocation, token: str, result: _Result) -> Invocation |
             obj = fields.pop(name)
             fields[f"{name}_id"] = obj.pk if obj is not None else None
     fields["error_message"] = str(fields.get("error_message", ""))[:2000]
+    # The result and its usage commit together: a worker killed in between leaves the row
+    # running (and its usage uncounted), so the run that takes it over counts it once.
+    with transaction.atomic():
+        changed = _write_result(invocation, token, status, now, result, fields)
+    invocation.refresh_from_db()
+    if changed != 1:
+        logger.info("invocation %s finished elsewhere or was cancelled", invocation.pk)
+    return invocation
+
+
+def _write_result(
+    invocation: Invocation,
+    token: str,
+    status: str,
+    now: Any,
+    result: _Result,
+    fields: dict[str, Any],
+) -> int:
     changed = Invocation.objects.filter(
         pk=invocation.pk, status=InvocationStatus.RUNNING, claimed_by=token
     ).update(
@@ -363,19 +381,18 @@ def _finish(invocation: Invocation, token: str, result: _Result) -> Invocation |
         provider_request_ids=result.request_ids,
         **fields,
     )
-    invocation.refresh_from_db()
     if changed != 1:
-        logger.info("invocation %s finished elsewhere or was cancelled", invocation.pk)
-        return invocation
-    if invocation.provider_id and invocation.route and invocation.model:
+        return changed
+    provider_id = fields.get("provider_id")
+    if provider_id and fields.get("route") and fields.get("model"):
         record_usage(
             day=timezone.localdate(now),
-            provider_id=invocation.provider_id,
-            model=invocation.model,
-            route=invocation.route,
+            provider_id=provider_id,
+            model=fields["model"],
+            route=fields["route"],
             failed=result.failed,
-            prompt_tokens=invocation.prompt_tokens,
-            completion_tokens=invocation.completion_tokens,
-            cost=invocation.cost,
+            prompt_tokens=fields.get("prompt_tokens", 0),
+            completion_tokens=fields.get("completion_tokens", 0),
+            cost=fields.get("cost", 0),
         )
-    return invocation
+    return changed

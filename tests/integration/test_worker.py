@@ -1,0 +1,134 @@
+"""Invocations through a real worker process: nothing lost, nothing run twice.
+
+Exactly once is read from the usage aggregates, which only the run that wins the final
+conditional UPDATE increments: their total must equal the number of invocations.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from django.db.models import Count, Sum
+
+from providers.adapters import clear_cache
+from providers.sandbox.server import SandboxServer
+from skills.choices import InvocationStatus
+from skills.models import Invocation, UsageDaily
+from skills.services.invocations import create_invocation
+from tests.skills.conftest import World, build_world
+
+from .conftest import Worker, flush_broker, wait_until_terminal
+
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("integration")]
+
+INPUT = {"short_description": "Printer on fire"}
+
+
+@pytest.fixture(scope="module")
+def world(integration_db: str, tunables: dict, sandbox: SandboxServer) -> World:
+    flush_broker()
+    clear_cache()
+    return build_world(sandbox.url)
+
+
+@pytest.fixture(autouse=True)
+def _clean(world: World, sandbox: SandboxServer) -> Iterator[None]:
+    Invocation.objects.all().delete()
+    UsageDaily.objects.all().delete()
+    sandbox.clear_faults()
+    sandbox.clear_requests()
+    yield
+    sandbox.clear_faults()
+
+
+def _create(world: World, n: int) -> list:
+    return [create_invocation(world.skill.key, INPUT).pk for _ in range(n)]
+
+
+def _assert_exactly_once(ids: list, counts: dict, worker: Worker) -> None:
+    assert counts == {InvocationStatus.SUCCEEDED: len(ids)}, worker.logs()
+    usage = UsageDaily.objects.aggregate(n=Sum("invocations"))
+    assert usage["n"] == len(ids)
+
+
+def test_it_completes_200_invocations_exactly_once(world, worker, sandbox) -> None:
+    sandbox.set_faults("azure_openai", latency_ms=50)
+    worker.start()
+    ids = _create(world, 200)
+    counts = wait_until_terminal(ids, 45)
+    _assert_exactly_once(ids, counts, worker)
+    per_invocation = (
+        Invocation.objects.filter(pk__in=ids)
+        .annotate(n=Count("outbound_requests"))
+        .values_list("n", flat=True)
+    )
+    assert set(per_invocation) == {1}
+    assert len([r for r in sandbox.requests if r["provider"] == "azure_openai"]) == 200
+
+
+def test_it_finishes_every_invocation_once_after_the_worker_is_killed(
+    world, worker, sandbox
+) -> None:
+    sandbox.set_faults("azure_openai", latency_ms=400)
+    worker.start()
+    ids = _create(world, 120)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        done = Invocation.objects.filter(pk__in=ids, status=InvocationStatus.SUCCEEDED).count()
+        if done >= 10:
+            break
+        time.sleep(0.1)
+    worker.kill()
+    unfinished = Invocation.objects.filter(pk__in=ids).exclude(status=InvocationStatus.SUCCEEDED)
+    assert unfinished.exists(), "the kill came too late to interrupt anything"
+    worker.start()
+    counts = wait_until_terminal(ids, 50, sweep=True)
+    _assert_exactly_once(ids, counts, worker)
+
+
+def test_it_recovers_queued_invocations_after_the_broker_is_flushed(world, worker, sandbox) -> None:
+    ids = _create(world, 40)  # published, but no worker is running yet
+    flush_broker()
+    worker.start()
+    time.sleep(2)
+    assert Invocation.objects.filter(pk__in=ids, status=InvocationStatus.QUEUED).count() == 40
+    counts = wait_until_terminal(ids, 40, sweep=True)
+    _assert_exactly_once(ids, counts, worker)
+    assert max(Invocation.objects.filter(pk__in=ids).values_list("enqueue_count", flat=True)) >= 2
+
+
+def test_it_ends_every_invocation_under_faults_with_retryable_ones_succeeding(
+    world, worker, sandbox
+) -> None:
+    world.azure_conn.timeout_seconds = 1
+    world.azure_conn.save()
+    clear_cache()
+    worker.start()
+    try:
+        for spec in (
+            {"kind": "throttle", "fail_next": 15, "retry_after_s": 0.2},
+            {"kind": "server_error", "fail_next": 15},
+            {"kind": "hang", "fail_next": 5, "hang_s": 2},
+        ):
+            sandbox.set_faults("azure_openai", **spec)
+            ids = _create(world, 30)
+            counts = wait_until_terminal(ids, 40)
+            assert counts == {InvocationStatus.SUCCEEDED: 30}, (spec, worker.logs())
+            attempts = list(
+                Invocation.objects.filter(pk__in=ids).values_list("attempts", flat=True)
+            )
+            assert max(attempts) <= 4
+            assert sum(attempts) >= 30 + spec["fail_next"]
+        # A permanent error ends at once, with no retry.
+        world.azure_conn.set_secrets({"api_key": "sandbox-wrong-key-000000000"})
+        world.azure_conn.save()
+        ids = _create(world, 5)
+        counts = wait_until_terminal(ids, 20)
+        assert counts == {InvocationStatus.FAILED: 5}
+        assert set(Invocation.objects.filter(pk__in=ids).values_list("attempts", flat=True)) == {1}
+    finally:
+        world.azure_conn.timeout_seconds = 5
+        world.azure_conn.set_secrets({"api_key": "sandbox-azure-key-contoso-0001"})
+        world.azure_conn.save()
