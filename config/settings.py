@@ -83,6 +83,9 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 BYOK_ALLOWED_ENDPOINT_HOSTS = env.list("BYOK_ALLOWED_ENDPOINT_HOSTS", default=[])
+# A PEM bundle trusted for provider TLS in addition to the system's (private gateways, the
+# sandbox with --tls); empty means the system trust store only.
+BYOK_CA_BUNDLE = env("BYOK_CA_BUNDLE", default="")
 OUTBOUND_LOG_LEVEL = env("OUTBOUND_LOG_LEVEL", default="basic")
 if OUTBOUND_LOG_LEVEL not in {"basic", "elevated", "all"}:
     _refuse(f"OUTBOUND_LOG_LEVEL must be basic, elevated or all, not {OUTBOUND_LOG_LEVEL!r}.")
