@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from auditlog.models import AuditEvent, OutboundRequest
+from byok_admin import admin as admin_bases
 from providers.choices import ConnectionOwner, ProviderKind, Route, Tier
 from providers.models import (
     AliasMapping,
@@ -218,3 +219,39 @@ def test_it_keeps_the_django_admin_for_superusers_only(client: Client, admin_use
     response = client.get(reverse("admin:providers_connection_changelist"))
     assert response.status_code == 302
     assert "/login/" in response["Location"]
+
+
+def test_it_stops_counting_the_outbound_log_at_the_cap(
+    su_client: Client, world, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(admin_bases, "COUNT_CAP", 2)
+    for _ in range(3):
+        OutboundRequest.objects.create(
+            created_at=timezone.now(), purpose="invocation", method="POST", host="h", path="/"
+        )
+    cl = su_client.get(_url("auditlog.OutboundRequest", "changelist")).context["cl"]
+    assert cl.result_count == 2
+    assert OutboundRequest.objects.count() == 4
+
+
+def test_it_audits_catalogue_edits_made_in_the_admin(
+    su_client: Client, world, superuser: User
+) -> None:
+    price = world["skills.ModelPrice"]
+    data = {
+        "provider": price.provider_id,
+        "model_pattern": "gpt-4.1",
+        "input_per_million": "2.5",
+        "output_per_million": "8",
+        "currency": "USD",
+    }
+    assert su_client.post(_url("skills.ModelPrice", "change", price.pk), data).status_code == 302
+    tool = world["skills.AgentTool"]
+    url = _url("skills.AgentTool", "delete", tool.pk)
+    assert su_client.post(url, {"post": "yes"}).status_code == 302
+    update = AuditEvent.objects.get(object_type="skills.modelprice", action="update")
+    assert (update.source, update.actor) == ("admin", superuser)
+    assert update.changes == {"input_per_million": ["2.0000", "2.5000"]}
+    delete = AuditEvent.objects.get(object_type="skills.agenttool", action="delete")
+    assert delete.changes["name"] == ["search", None]
+    assert delete.object_repr == "triage.search"
