@@ -10,6 +10,8 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
+from django.conf import settings
+
 from providers.choices import ProviderKind
 from providers.crypto import SecretDecryptionError
 
@@ -63,6 +65,7 @@ def cache_key(connection: Connection) -> tuple:
         connection.header_name,
         connection.timeout_seconds,
         connection.owner,
+        settings.BYOK_CA_BUNDLE,
     )
 
 

@@ -14,22 +14,81 @@ elsewhere gets an error, not our credentials.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
+import ssl
+import tempfile
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import httpcore2
 import httpx2
 from django.conf import settings
 
 from providers import outbound
 from providers.outbound import OutboundScope, Target
 
+from .base import ErrorKind, ProviderError
+
+
+def _extra_ca() -> str:
+    """The PEM file named by BYOK_CA_BUNDLE ("" when unset); unreadable → ProviderError(CONFIG)."""
+    path = settings.BYOK_CA_BUNDLE
+    if path and not os.path.isfile(path):
+        raise ProviderError(
+            f"BYOK_CA_BUNDLE names {path!r}, which is not a readable file.", kind=ErrorKind.CONFIG
+        )
+    return path
+
+
+@functools.lru_cache(maxsize=8)
+def _context(path: str, mtime: float) -> ssl.SSLContext:
+    context = httpcore2.default_ssl_context()
+    try:
+        context.load_verify_locations(cafile=path)
+    except (OSError, ssl.SSLError) as exc:
+        raise ProviderError(
+            f"BYOK_CA_BUNDLE ({path}) holds no usable certificate: {exc}.", kind=ErrorKind.CONFIG
+        ) from None
+    return context
+
+
+def tls_verify() -> ssl.SSLContext | bool:
+    """TLS verification for httpx2 clients: the system store, plus BYOK_CA_BUNDLE if set.
+
+    The extra bundle is added to the system's trust, not put in its place, so a private
+    gateway's CA does not break the providers' public endpoints.
+    """
+    path = _extra_ca()
+    return _context(path, os.path.getmtime(path)) if path else True
+
+
+@functools.lru_cache(maxsize=8)
+def _combined_bundle(path: str, mtime: float) -> str:
+    from botocore.httpsession import get_cert_path
+
+    parts = [Path(get_cert_path(True)).read_bytes(), b"\n", Path(path).read_bytes()]
+    data = b"".join(parts)
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    combined = Path(tempfile.gettempdir()) / f"byok-ca-bundle-{digest}.pem"
+    if not combined.exists():
+        partial = combined.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(data)
+        partial.replace(combined)
+    return str(combined)
+
 
 def ca_bundle() -> str | bool:
-    """TLS verification: the system store, or a CA bundle (the sandbox's own CA in tests)."""
-    path = getattr(settings, "BYOK_CA_BUNDLE", "") or os.environ.get("BYOK_CA_BUNDLE", "")
-    return path or True
+    """TLS verification for botocore (a path or True): its CA bundle, plus BYOK_CA_BUNDLE.
+
+    botocore only takes a file, so the extra CAs are appended to its default bundle in a
+    cached file named by the content's hash.
+    """
+    path = _extra_ca()
+    return _combined_bundle(path, os.path.getmtime(path)) if path else True
 
 
 class _RecordingStream(httpx2.SyncByteStream):
@@ -126,7 +185,7 @@ class CapturingTransport(httpx2.BaseTransport):
 
 def httpx_client(target: Target, timeout: float) -> httpx2.Client:
     """An httpx2 client for one connection: capturing transport, no redirects, its timeout."""
-    verify = ca_bundle()
+    verify = tls_verify()
     return httpx2.Client(
         transport=CapturingTransport(target, httpx2.HTTPTransport(verify=verify, retries=0)),
         timeout=httpx2.Timeout(timeout),
