@@ -68,10 +68,10 @@ def plan_connection(planner: Planner, item: dict, path: str) -> None:
     """Check one connection entry; on success add its planned row to the planner."""
     errors_before = len(planner.errors)
     kind = item.get("provider")
-    provider = planner._provider(kind, f"{path}.provider")
+    provider = planner.provider_of(kind, f"{path}.provider")
     spec = spec_for(kind) if provider is not None else None
     allowed = CONNECTION_KEYS | (set(spec.settings) if spec else ALL_SETTINGS)
-    planner._unknown_keys(item, allowed, path)
+    planner.unknown_keys(item, allowed, path)
     if spec is None:
         return
     name = item.get("name")
@@ -166,7 +166,7 @@ def _credentials(
 ) -> dict[str, Any]:
     """The secrets given (values never appear in messages); an access key id moves to settings."""
     creds = item.get("credentials", {})
-    if not planner._object(creds, f"{path}.credentials"):
+    if not planner.expect_object(creds, f"{path}.credentials"):
         return {}
     secrets: dict[str, Any] = {}
     for name, value in creds.items():

@@ -54,24 +54,24 @@ class Planner:
         self.errors.append(f"{path}: {message}")
 
     # -- helpers -------------------------------------------------------------------------
-    def _object(self, value: Any, path: str) -> bool:
+    def expect_object(self, value: Any, path: str) -> bool:
         if not isinstance(value, dict):
             self.error(path, "must be an object")
             return False
         return True
 
-    def _list(self, value: Any, path: str) -> bool:
+    def expect_list(self, value: Any, path: str) -> bool:
         if not isinstance(value, list):
             self.error(path, "must be a list")
             return False
         return True
 
-    def _unknown_keys(self, value: dict, allowed: set[str], path: str) -> None:
+    def unknown_keys(self, value: dict, allowed: set[str], path: str) -> None:
         for key in value:
             if key not in allowed:
                 self.error(f"{path}.{key}" if path else str(key), "unknown key")
 
-    def _string(self, value: Any, path: str, *, max_length: int | None = None) -> bool:
+    def expect_string(self, value: Any, path: str, *, max_length: int | None = None) -> bool:
         if not isinstance(value, str) or not value.strip():
             self.error(path, "must be a non-empty string")
             return False
@@ -80,7 +80,7 @@ class Planner:
             return False
         return True
 
-    def _provider(self, value: Any, path: str) -> Provider | None:
+    def provider_of(self, value: Any, path: str) -> Provider | None:
         if not isinstance(value, str) or value not in ProviderKind.values:
             self.error(path, f"unknown provider {value!r}; one of {', '.join(ProviderKind.values)}")
             return None
@@ -92,9 +92,9 @@ class Planner:
     # -- the document ----------------------------------------------------------------------
     def run(self) -> Plan:
         doc = self.doc
-        if not self._object(doc, "$"):
+        if not self.expect_object(doc, "$"):
             return self.plan
-        self._unknown_keys(doc, TOP_KEYS, "")
+        self.unknown_keys(doc, TOP_KEYS, "")
         if doc.get("version") != DOCUMENT_VERSION:
             self.error("version", f"must be {DOCUMENT_VERSION}")
         if "integrations" in doc:
@@ -112,11 +112,11 @@ class Planner:
         return self.plan
 
     def _integrations(self, value: Any) -> None:
-        if not self._object(value, "integrations"):
+        if not self.expect_object(value, "integrations"):
             return
         for kind, mode in value.items():
             path = f"integrations.{kind}"
-            provider = self._provider(kind, path)
+            provider = self.provider_of(kind, path)
             if mode not in IntegrationMode.values:
                 self.error(path, f"must be one of {', '.join(IntegrationMode.values)}")
                 continue
@@ -131,15 +131,15 @@ class Planner:
                 self.plan.integrations.append((provider, mode))
 
     def _connections(self, value: Any) -> None:
-        if not self._list(value, "connections"):
+        if not self.expect_list(value, "connections"):
             return
         seen: set[str] = set()
         for i, item in enumerate(value):
             path = f"connections[{i}]"
-            if not self._object(item, path):
+            if not self.expect_object(item, path):
                 continue
             name = item.get("name")
-            if self._string(name, f"{path}.name", max_length=100):
+            if self.expect_string(name, f"{path}.name", max_length=100):
                 if not SLUG.match(name):
                     self.error(f"{path}.name", "use letters, digits, - and _ only")
                 elif name in seen:
@@ -148,17 +148,17 @@ class Planner:
             plan_connection(self, item, path)
 
     def _mappings(self, value: Any) -> None:
-        if not self._list(value, "alias_mappings"):
+        if not self.expect_list(value, "alias_mappings"):
             return
         aliases = {a.key: a for a in ModelAlias.objects.select_related("provider")}
         seen: set[str] = set()
         for i, item in enumerate(value):
             path = f"alias_mappings[{i}]"
-            if not self._object(item, path):
+            if not self.expect_object(item, path):
                 continue
-            self._unknown_keys(item, {"alias", "connection", "model"}, path)
+            self.unknown_keys(item, {"alias", "connection", "model"}, path)
             key, conn_name, model = item.get("alias"), item.get("connection"), item.get("model")
-            ok = self._string(model, f"{path}.model", max_length=200)
+            ok = self.expect_string(model, f"{path}.model", max_length=200)
             alias = aliases.get(key) if isinstance(key, str) else None
             if alias is None:
                 self.error(f"{path}.alias", f"unknown model alias {key!r}")
@@ -187,34 +187,34 @@ class Planner:
                 self.plan.mappings.append((path, alias, conn_name, model))
 
     def _model_providers(self, value: Any) -> None:
-        if not self._object(value, "model_providers"):
+        if not self.expect_object(value, "model_providers"):
             return
-        self._unknown_keys(value, {"instance", "skills"}, "model_providers")
+        self.unknown_keys(value, {"instance", "skills"}, "model_providers")
         if "instance" in value:
-            self.plan.instance_provider = self._provider(
+            self.plan.instance_provider = self.provider_of(
                 value["instance"], "model_providers.instance"
             )
         skills_map = value.get("skills", {})
-        if not self._object(skills_map, "model_providers.skills"):
+        if not self.expect_object(skills_map, "model_providers.skills"):
             return
         skills = {s.key: s for s in Skill.objects.filter(key__in=list(skills_map))}
         for key, kind in skills_map.items():
             path = f"model_providers.skills.{key}"
-            provider = self._provider(kind, path)
+            provider = self.provider_of(kind, path)
             if key not in skills:
                 self.error(path, f"unknown skill {key!r}")
             elif provider is not None:
                 self.plan.skill_policies.append((path, skills[key], provider))
 
     def _overrides(self, value: Any) -> None:
-        if not self._list(value, "version_overrides"):
+        if not self.expect_list(value, "version_overrides"):
             return
         seen: set[tuple] = set()
         for i, item in enumerate(value):
             path = f"version_overrides[{i}]"
-            if not self._object(item, path):
+            if not self.expect_object(item, path):
                 continue
-            self._unknown_keys(item, {"skill", "model_version", "variant", "provider"}, path)
+            self.unknown_keys(item, {"skill", "model_version", "variant", "provider"}, path)
             planned = self._override(item, path)
             if planned is None:
                 continue
@@ -238,10 +238,10 @@ class Planner:
                 self.error(f"{path}.skill", f"unknown skill {item['skill']!r}")
                 ok = False
         if "provider" in item:
-            provider = self._provider(item["provider"], f"{path}.provider")
+            provider = self.provider_of(item["provider"], f"{path}.provider")
             ok = ok and provider is not None
         variant = item.get("variant", "")
-        if "variant" in item and self._string(variant, f"{path}.variant", max_length=60):
+        if "variant" in item and self.expect_string(variant, f"{path}.variant", max_length=60):
             if skill and not SkillVariant.objects.filter(skill=skill, name=variant).exists():
                 self.error(f"{path}.variant", f"{skill.key} has no variant {variant!r}")
                 ok = False
@@ -261,7 +261,7 @@ class Planner:
         self, item: dict, provider: Provider | None, path: str
     ) -> ModelVersion | None:
         name = item["model_version"]
-        if not self._string(name, path, max_length=120):
+        if not self.expect_string(name, path, max_length=120):
             return None
         candidates = list(ModelVersion.objects.filter(name=name).select_related("provider"))
         if provider is not None:
