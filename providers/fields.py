@@ -31,8 +31,14 @@ class _EncryptedAttribute(DeferredAttribute):
             return self
         value = super().__get__(instance, cls)
         if isinstance(value, Ciphertext):
-            value = json.loads(crypto.decrypt(value))
+            token = value
+            value = json.loads(crypto.decrypt(token))
             instance.__dict__[self.field.attname] = value
+            # Remember what was read, so saving an unchanged value keeps the stored token.
+            instance.__dict__[self.field.original_attname] = (
+                token,
+                json.dumps(value, sort_keys=True),
+            )
         return value
 
 
@@ -46,6 +52,19 @@ class EncryptedJSONField(models.TextField):
         kwargs.setdefault("blank", True)
         kwargs.setdefault("editable", False)
         super().__init__(*args, **kwargs)
+
+    @property
+    def original_attname(self) -> str:
+        return f"_{self.attname}_as_read"
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        raw = model_instance.__dict__.get(self.attname)
+        original = model_instance.__dict__.get(self.original_attname)
+        if original and not isinstance(raw, Ciphertext):
+            token, plain = original
+            if json.dumps(raw, sort_keys=True) == plain:
+                return Ciphertext(token)
+        return raw
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
         if value is None or value == "":

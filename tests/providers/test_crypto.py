@@ -77,3 +77,18 @@ def test_it_bumps_the_secret_version_only_on_change(azure: Provider) -> None:
 def test_mask_hides_short_secrets_entirely() -> None:
     assert crypto.mask("abc") == "••••"
     assert crypto.mask("") == ""
+
+
+def test_it_keeps_the_stored_token_when_the_secrets_did_not_change(azure: Provider) -> None:
+    conn = _make(azure)
+    before = _raw_secrets(conn.pk)
+    loaded = Connection.objects.get(pk=conn.pk)
+    loaded.full_clean()  # reads (decrypts) every field
+    loaded.description = "edited"
+    loaded.save()
+    assert _raw_secrets(conn.pk) == before
+    loaded.set_secrets({"api_key": "sk-another-secret-9999"})
+    loaded.save()
+    after = _raw_secrets(conn.pk)
+    assert after != before
+    assert Connection.objects.get(pk=conn.pk).secrets == {"api_key": "sk-another-secret-9999"}
