@@ -61,6 +61,8 @@ _SECRET_JSON_MEMBERS = re.compile(
     r'((?:[^"\\]|\\.)*)(")'
 )
 _SECRET_FORM_MEMBERS = re.compile(r"((?:^|&)(?:assertion|client_secret|refresh_token)=)[^&]*")
+# STS answers temporary credentials in XML (query protocol).
+_SECRET_XML_ELEMENTS = re.compile(r"(<(SecretAccessKey|SessionToken)>)[^<]*(</\2>)")
 _PEM_BLOCK = re.compile(
     r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.DOTALL
 )
@@ -166,6 +168,7 @@ class Redactor:
                 value = value.replace(secret, REDACTED)
         value = _PEM_BLOCK.sub(REDACTED, value)
         value = _SECRET_JSON_MEMBERS.sub(lambda m: m.group(1) + REDACTED + m.group(3), value)
+        value = _SECRET_XML_ELEMENTS.sub(lambda m: m.group(1) + REDACTED + m.group(3), value)
         return _SECRET_FORM_MEMBERS.sub(lambda m: m.group(1) + REDACTED, value)
 
     def headers(self, headers: Iterable[tuple[Any, Any]]) -> dict[str, str]:

@@ -21,7 +21,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from providers.sandbox import content, eventstream, faults, sigv4
+from providers.sandbox import content, eventstream, faults, sigv4, sts
 from providers.sandbox.common import bearer, json_response, new_id, state, tag
 from providers.sandbox.config import AwsCredential, FaultSpec
 
@@ -124,11 +124,10 @@ def _authenticate(request: web.Request, body: bytes) -> str | web.Response:
         tag(request, account=account, auth="api_key")
         return account
 
-    by_id: dict[str, AwsCredential] = {c.access_key_id: c for c in aws.credentials}
+    sandbox = state(request)
 
     def lookup(access_key_id: str) -> tuple[str, str | None] | None:
-        cred = by_id.get(access_key_id)
-        return (cred.secret_access_key, cred.session_token) if cred else None
+        return sts.secret_of(sts.credential_for(sandbox, access_key_id))
 
     headers = {k.lower(): v for k, v in request.headers.items()}
     raw_path, _, query = request.raw_path.partition("?")
@@ -141,10 +140,17 @@ def _authenticate(request: web.Request, body: bytes) -> str | web.Response:
             body=body,
             lookup=lookup,
         )
+        cred: AwsCredential | None = sts.credential_for(sandbox, identity.access_key_id)
     except sigv4.SigV4Error as exc:
         return aws_error(exc.status, exc.code, exc.message)
-    cred = by_id[identity.access_key_id]
-    tag(request, account=cred.account_id, region=identity.region, auth="sigv4")
+    assert cred is not None  # verify() succeeded, so the key is known
+    tag(
+        request,
+        account=cred.account_id,
+        region=identity.region,
+        auth="sigv4",
+        access_key_id=identity.access_key_id,
+    )
     if identity.region not in cred.regions:
         # What AWS answers when the key's account cannot use that region.
         return aws_error(403, "UnrecognizedClientException", INVALID_TOKEN)

@@ -16,6 +16,7 @@ from providers.sandbox.config import SandboxConfig
 
 if TYPE_CHECKING:
     from providers.sandbox.faults import Faults
+    from providers.sandbox.sts import AwsSession
 
 
 class RequestLog:
@@ -51,6 +52,8 @@ class SandboxState:
     faults: Faults
     log: RequestLog
     tokens: dict[str, IssuedToken] = field(default_factory=dict)
+    # Temporary credentials issued by STS AssumeRole, by access key id (the live account table).
+    aws_sessions: dict[str, AwsSession] = field(default_factory=dict)
     started_at: float = field(default_factory=time.time)
 
     @classmethod

@@ -107,13 +107,17 @@ class AzureResource:
 
 @dataclass
 class AwsCredential:
-    """An IAM access key pair; ``session_token`` set means temporary (STS) credentials."""
+    """An IAM access key pair; ``session_token`` set means temporary (STS) credentials.
+
+    ``roles`` are the role ARNs this key may assume through STS AssumeRole.
+    """
 
     access_key_id: str
     secret_access_key: str
     regions: list[str] = field(default_factory=lambda: ["us-east-1"])
     session_token: str | None = None
     account_id: str = "000000000000"
+    roles: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -74,12 +74,16 @@ BEDROCK_INFERENCE_PROFILE_PREFIXES = ("us.", "eu.", "apac.", "jp.", "global.")
 AWS_ACCOUNT_ID = "111122223333"
 AWS_PLATFORM_ACCOUNT_ID = "444455556666"
 
+# A role the first contoso key may assume through STS (AssumeRole on the sandbox).
+AWS_ROLE_ARN = f"arn:aws:iam::{AWS_ACCOUNT_ID}:role/byok-bedrock-invoke"
+
 AWS_CREDENTIALS: list[dict[str, Any]] = [
     {
         "access_key_id": "AKIASANDBOXCONTOSO01",
         "secret_access_key": "sandbox-aws-secret-contoso-0001-xxxxxxxxxxxx",
         "regions": ["us-east-1", "us-west-2"],
         "account_id": AWS_ACCOUNT_ID,
+        "roles": [AWS_ROLE_ARN],
     },
     {
         "access_key_id": "AKIASANDBOXCONTOSOEU",

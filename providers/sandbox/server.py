@@ -19,7 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
-from providers.sandbox import azure, bedrock, gemini, openai_compat
+from providers.sandbox import azure, bedrock, gemini, openai_compat, sts
 from providers.sandbox.common import INFO, STATE, SandboxState, json_response, state
 from providers.sandbox.config import PROVIDERS, FaultSpec, SandboxConfig
 from providers.sandbox.faults import ConnectionAborted
@@ -64,6 +64,7 @@ async def _record(request: web.Request, handler) -> web.StreamResponse:
                     "model": info.get("model"),
                     "region": info.get("region"),
                     "auth": info.get("auth"),
+                    "access_key_id": info.get("access_key_id"),
                     "status": status,
                     "fault": info.get("fault"),
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
@@ -134,6 +135,7 @@ def build_app(config: SandboxConfig | None = None) -> web.Application:
     openai_compat.add_routes(app)
     bedrock.add_routes(app)
     gemini.add_routes(app)
+    sts.add_routes(app)
     return app
 
 
