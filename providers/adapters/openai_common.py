@@ -96,8 +96,24 @@ class OpenAIStyleAdapter(ConnectionAdapter):
         return self._client
 
     # -- requests ------------------------------------------------------------------------------
+    def auth_headers(self) -> dict[str, Any]:
+        """Headers sent with every request when the key does not travel the SDK's own way.
+
+        Per request (`extra_headers`) because the SDK only honours an omitted `Authorization`
+        there, not in a client's default headers.
+        """
+        return {}
+
+    def request_options(self) -> dict[str, Any]:
+        headers = self.auth_headers()
+        return {"extra_headers": headers} if headers else {}
+
     def params(self, request: ChatRequest) -> dict[str, Any]:
-        params: dict[str, Any] = {"model": request.model, "messages": to_messages(request)}
+        params: dict[str, Any] = {
+            "model": request.model,
+            "messages": to_messages(request),
+            **self.request_options(),
+        }
         if request.temperature is not None:
             params["temperature"] = request.temperature
         if request.max_tokens is not None:
@@ -198,7 +214,9 @@ class OpenAIStyleAdapter(ConnectionAdapter):
 
     def embed(self, model: str, texts: list[str]) -> EmbedResult:
         with self.errors():
-            raw = self.client.embeddings.with_raw_response.create(model=model, input=texts)
+            raw = self.client.embeddings.with_raw_response.create(
+                model=model, input=texts, **self.request_options()
+            )
             result = raw.parse()
         return EmbedResult(
             vectors=tuple(tuple(d.embedding) for d in sorted(result.data, key=lambda d: d.index)),

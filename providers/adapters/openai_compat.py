@@ -6,6 +6,7 @@ case it goes there and no Authorization header is sent.
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 import openai
@@ -27,25 +28,31 @@ class OpenAICompatAdapter(OpenAIStyleAdapter):
         key = self.secret("api_key")
         if not key:
             raise ProviderError("This connection has no API key.", kind=ErrorKind.CONFIG)
-        header = (self.info.header_name or "").strip()
-        headers: dict[str, object] = {}
-        if header and header.lower() != "authorization":
-            headers = {header: key, "Authorization": openai.omit}
         return openai.OpenAI(
             base_url=self.info.endpoint + "/",
             api_key=key,
-            default_headers=headers or None,  # type: ignore[arg-type]
             http_client=httpx_client(self.target, self.info.timeout),
             max_retries=0,
             timeout=self.info.timeout,
         )
+
+    @property
+    def key_header(self) -> str:
+        """The connection's own key header ("" means the standard Authorization: Bearer)."""
+        header = (self.info.header_name or "").strip()
+        return "" if header.lower() == "authorization" else header
+
+    def auth_headers(self) -> dict[str, Any]:
+        if not self.key_header:
+            return {}
+        return {self.key_header: self.secret("api_key"), "Authorization": openai.omit}
 
     def test_connection(self, model: str | None = None) -> Diagnosis:
         """`GET /models`: proves the key without a billed completion; checks `model` is listed."""
 
         def call() -> str:
             with self.errors():
-                models = [m.id for m in self.client.models.list()]
+                models = [m.id for m in self.client.models.list(**self.request_options())]
             if model and model not in models:
                 raise ProviderError(
                     f"The endpoint does not offer model {model!r} "

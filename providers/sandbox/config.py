@@ -153,8 +153,12 @@ class GcpConfig:
 
 @dataclass
 class OpenAICompatAccount:
+    """An OpenAI-compatible account; ``header_name`` (e.g. ``X-Api-Key``) means the key is
+    taken from that header instead of ``Authorization: Bearer``, like many API gateways."""
+
     api_keys: list[str] = field(default_factory=list)
     models: list[str] = field(default_factory=list)
+    header_name: str = ""
 
 
 def _service_account_from_dict(data: dict[str, Any]) -> ServiceAccount:

@@ -252,9 +252,17 @@ OPENAI_COMPATIBLE_ACCOUNTS: dict[str, dict[str, Any]] = {
         "api_keys": ["sandbox-generic-llm-key-0001"],
         "models": ["llama-3.3-70b-instruct", "mistral-large-2411", "bge-m3"],
     },
+    # Behind an API gateway: the key goes in X-Api-Key; Authorization: Bearer is not accepted.
+    "gateway": {
+        "api_keys": ["sandbox-gateway-llm-key-0001"],
+        "models": ["llama-3.3-70b-instruct", "bge-m3"],
+        "header_name": "X-Api-Key",
+    },
 }
 NOW_LLM_API_KEY = OPENAI_COMPATIBLE_ACCOUNTS["now_llm"]["api_keys"][0]
 GENERIC_LLM_API_KEY = OPENAI_COMPATIBLE_ACCOUNTS["generic"]["api_keys"][0]
+GATEWAY_LLM_API_KEY = OPENAI_COMPATIBLE_ACCOUNTS["gateway"]["api_keys"][0]
+GATEWAY_LLM_HEADER = OPENAI_COMPATIBLE_ACCOUNTS["gateway"]["header_name"]
 
 
 def default_config_dict() -> dict[str, Any]:

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from providers.sandbox import content, faults
 from providers.sandbox.common import bearer, json_response, mask, new_id, read_json, state, tag
-from providers.sandbox.config import FaultSpec
+from providers.sandbox.config import FaultSpec, OpenAICompatAccount
 
 PROVIDER = "openai_compatible"
 
@@ -412,18 +412,34 @@ def render_fault(kind: str, spec: FaultSpec) -> web.StreamResponse:
     )
 
 
+def _presented_key(request: web.Request, account: OpenAICompatAccount) -> str | None:
+    """The key as this account expects it: its own header if it declares one, else Bearer."""
+    if account.header_name:
+        return request.headers.get(account.header_name) or None
+    return bearer(request)
+
+
 def _account(request: web.Request) -> tuple[str, Any] | None:
-    key = bearer(request)
-    if not key:
-        return None
     for name, account in state(request).config.openai_compatible.items():
-        if key in account.api_keys:
+        key = _presented_key(request, account)
+        if key and key in account.api_keys:
+            tag(
+                request,
+                auth=f"header:{account.header_name.lower()}" if account.header_name else "bearer",
+            )
             return name, account
     return None
 
 
 def _auth_error(request: web.Request) -> web.Response:
-    key = bearer(request)
+    key = bearer(request) or next(
+        (
+            request.headers[a.header_name]
+            for a in state(request).config.openai_compatible.values()
+            if a.header_name and request.headers.get(a.header_name)
+        ),
+        None,
+    )
     if not key:
         return openai_error(
             401,

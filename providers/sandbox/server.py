@@ -65,6 +65,8 @@ async def _record(request: web.Request, handler) -> web.StreamResponse:
                     "region": info.get("region"),
                     "auth": info.get("auth"),
                     "access_key_id": info.get("access_key_id"),
+                    # Header names only (never values): shows how a client authenticated.
+                    "headers": sorted({name.lower() for name in request.headers}),
                     "status": status,
                     "fault": info.get("fault"),
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
