@@ -57,7 +57,7 @@ def test_it_completes_200_invocations_exactly_once(world, worker, sandbox) -> No
     sandbox.set_faults("azure_openai", latency_ms=50)
     worker.start()
     ids = _create(world, 200)
-    counts = wait_until_terminal(ids, 45)
+    counts = wait_until_terminal(ids, 50)
     _assert_exactly_once(ids, counts, worker)
     per_invocation = (
         Invocation.objects.filter(pk__in=ids)
@@ -94,7 +94,7 @@ def test_it_recovers_queued_invocations_after_the_broker_is_flushed(world, worke
     worker.start()
     time.sleep(2)
     assert Invocation.objects.filter(pk__in=ids, status=InvocationStatus.QUEUED).count() == 40
-    counts = wait_until_terminal(ids, 40, sweep=True)
+    counts = wait_until_terminal(ids, 45, sweep=True)
     _assert_exactly_once(ids, counts, worker)
     assert max(Invocation.objects.filter(pk__in=ids).values_list("enqueue_count", flat=True)) >= 2
 
