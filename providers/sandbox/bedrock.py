@@ -587,7 +587,9 @@ async def handle(request: web.Request) -> web.StreamResponse:
         )
 
     if op == "count-tokens":
-        return _count_tokens(body)
+        # Faults apply here too: count-tokens is what health checks call.
+        fault = await faults.apply(request, sandbox.faults, PROVIDER, render_fault)
+        return fault if fault is not None else _count_tokens(body)
 
     streaming = op in ("converse-stream", "invoke-with-response-stream")
     if op in ("converse", "converse-stream"):

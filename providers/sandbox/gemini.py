@@ -434,11 +434,12 @@ async def _serve(
             "INVALID_ARGUMENT",
             "* GenerateContentRequest.contents: contents is not specified\n",
         )
-    if method == "countTokens":
-        return json_response(count_tokens_response(body, vertex))
+    # countTokens too: it is what health checks call, and they must be failable on purpose.
     fault = await faults.apply(request, sandbox.faults, PROVIDER, render_fault)
     if fault is not None:
         return fault
+    if method == "countTokens":
+        return json_response(count_tokens_response(body, vertex))
     if embed_method:
         return json_response(embed_response(method, body, model, vertex))
     reply = content.respond(parse_generate(body))

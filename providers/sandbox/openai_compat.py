@@ -527,6 +527,10 @@ async def list_models(request: web.Request) -> web.Response:
         return _auth_error(request)
     name, account = found
     tag(request, account=name)
+    # Faults apply to the model list too: it is what health checks call.
+    fault = await faults.apply(request, state(request).faults, PROVIDER, render_fault)
+    if fault is not None:
+        return fault
     return json_response(
         {
             "object": "list",

@@ -213,3 +213,42 @@ def test_invalid_fault_spec_is_rejected(sandbox):
     with pytest.raises(urllib.error.HTTPError) as excinfo:
         urllib.request.urlopen(request, timeout=5)
     assert excinfo.value.code == 400
+
+
+# --- faults on the cheap calls health checks use ---------------------------------------------
+
+
+def test_it_fails_bedrock_count_tokens_on_purpose(sandbox, bedrock):
+    sandbox.set_faults("aws_bedrock", kind="throttle", fail_next=1)
+    params = {
+        "modelId": defaults.BEDROCK_SONNET_45,
+        "input": {"converse": {"messages": [{"role": "user", "content": [{"text": "ping"}]}]}},
+    }
+    with pytest.raises(bedrock.exceptions.ThrottlingException):
+        bedrock.count_tokens(**params)
+    assert sandbox.requests[-1]["fault"] == "throttle"
+    assert bedrock.count_tokens(**params)["inputTokens"] > 0
+
+
+def test_it_fails_gemini_count_tokens_on_purpose(sandbox, gemini):
+    sandbox.set_faults("google_gemini", kind="server_error", fail_next=1)
+    with pytest.raises(errors.ServerError) as info:
+        gemini.models.count_tokens(model="gemini-2.5-flash", contents="ping")
+    assert info.value.code == 503
+    assert (sandbox.requests[-1]["operation"], sandbox.requests[-1]["fault"]) == (
+        "countTokens",
+        "server_error",
+    )
+    assert gemini.models.count_tokens(model="gemini-2.5-flash", contents="ping").total_tokens
+
+
+def test_it_fails_the_openai_compatible_model_list_on_purpose(sandbox):
+    client = openai.OpenAI(
+        base_url=sandbox.url + "/v1/", api_key=defaults.GENERIC_LLM_API_KEY, max_retries=0
+    )
+    sandbox.set_faults("openai_compatible", kind="throttle", fail_next=1, retry_after_s=3)
+    with pytest.raises(openai.RateLimitError) as info:
+        client.models.list()
+    assert info.value.response.headers["retry-after"] == "3"
+    assert sandbox.requests[-1]["operation"] == "models.list"
+    assert [m.id for m in client.models.list()]
