@@ -1,0 +1,32 @@
+"""The scheduled health checks: one check (and one history row) per active connection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from config.celery import app as celery_app
+from providers.choices import HealthStatus
+from providers.models import HealthCheck
+from skills.tasks import run_health_checks_task
+
+from .conftest import World
+
+
+@pytest.fixture
+def eager() -> Iterator[None]:
+    saved = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = saved
+
+
+def test_it_checks_every_active_connection(live_world: World, eager: None) -> None:
+    live_world.gemini_conn.is_active = False
+    live_world.gemini_conn.save()
+    run_health_checks_task()
+    checked = set(HealthCheck.objects.values_list("connection__name", flat=True))
+    assert checked == {"contoso-azure", "platform-now"}
+    live_world.azure_conn.refresh_from_db()
+    assert live_world.azure_conn.health_status == HealthStatus.HEALTHY
