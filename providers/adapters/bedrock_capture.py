@@ -4,7 +4,8 @@
 botocore's endpoint after every attempt, with the response or the transport exception) writes
 the row. A streamed answer (ConverseStream, InvokeModelWithResponseStream) is only complete when
 the caller has read it, so its row is left pending and the adapter finishes it at the end of the
-stream (`take_pending` / `PendingRow.finish`). Both hand-offs go through ContextVars, because
+stream (`take_pending` / `PendingRow.finish`). Streams come chunked, without Content-Length, so
+`before-parse` hands botocore's event-stream parser a body that counts the bytes it reads. Both hand-offs go through ContextVars, because
 the client is shared by threads and the hooks run in the calling thread.
 """
 
@@ -28,6 +29,29 @@ _sent: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
 _pending: contextvars.ContextVar[PendingRow | None] = contextvars.ContextVar(
     "bedrock_pending", default=None
 )
+# before-parse → response-received (which gets a fresh response dict, not the parsed one).
+_counting: contextvars.ContextVar[CountingBody | None] = contextvars.ContextVar(
+    "bedrock_counting", default=None
+)
+
+
+class CountingBody:
+    """A raw streamed body (urllib3 response) that counts the bytes read through `stream()`.
+
+    botocore's EventStream reads only `stream()` and `close()`; anything else is passed on.
+    """
+
+    def __init__(self, raw: Any) -> None:
+        self._raw = raw
+        self.size = 0
+
+    def stream(self, *args: Any, **kwargs: Any) -> Iterator[bytes]:
+        for chunk in self._raw.stream(*args, **kwargs):
+            self.size += len(chunk)
+            yield chunk
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._raw, name)
 
 
 @dataclass
@@ -38,6 +62,7 @@ class PendingRow:
     fields: dict[str, Any]
     started: float
     scope: OutboundScope | None
+    counter: CountingBody | None = None
     done: bool = field(default=False)
 
     def finish(self, error: str = "", body: bytes | None = None) -> None:
@@ -47,6 +72,8 @@ class PendingRow:
         if body is not None:
             self.fields["response_body"] = body
             self.fields["response_bytes"] = len(body)
+        elif self.counter is not None and self.counter.size:
+            self.fields["response_bytes"] = self.counter.size
         outbound.record(
             self.target,
             latency_ms=(time.perf_counter() - self.started) * 1000,
@@ -82,6 +109,12 @@ def register(client: Any, target: Target) -> None:
             }
         )
 
+    def before_parse(operation_model: Any, response_dict: dict[str, Any], **kwargs: Any) -> None:
+        body = response_dict.get("body")
+        if operation_model.has_event_stream_output and hasattr(body, "stream"):
+            response_dict["body"] = counter = CountingBody(body)
+            _counting.set(counter)
+
     def response_received(
         response_dict: dict[str, Any] | None,
         exception: BaseException | None = None,
@@ -89,6 +122,8 @@ def register(client: Any, target: Target) -> None:
     ) -> None:
         sent = _sent.get()
         _sent.set(None)
+        counter = _counting.get()
+        _counting.set(None)
         if sent is None:
             return
         scope = outbound.current_scope()
@@ -135,10 +170,12 @@ def register(client: Any, target: Target) -> None:
                 },
                 started=sent["started"],
                 scope=scope,
+                counter=counter,
             )
         )
 
     client.meta.events.register(f"before-send.{service}", before_send)
+    client.meta.events.register(f"before-parse.{service}", before_parse)
     client.meta.events.register(f"response-received.{service}", response_received)
 
 
