@@ -59,7 +59,7 @@ def test_it_lets_bedrock_accept_the_assumed_credentials(sandbox):
     sandbox.clear_requests()
     answer = bedrock.converse(modelId=defaults.BEDROCK_SONNET_45, messages=HELLO)
     assert answer["output"]["message"]["content"][0]["text"]
-    [seen] = sandbox.requests
+    [seen] = [r for r in sandbox.requests if r["operation"] == "Converse"]
     assert seen["access_key_id"] == creds["AccessKeyId"]
     assert (seen["account"], seen["auth"], seen["status"]) == (
         defaults.AWS_ACCOUNT_ID,
