@@ -6,6 +6,7 @@ from typing import Any
 
 from botocore import exceptions as bx
 from botocore.parsers import ResponseParserError
+from urllib3 import exceptions as ux
 
 from .base import ErrorKind, ProviderError
 from .common import is_tls_error, kind_for_status, retry_after_from
@@ -73,6 +74,17 @@ def map_bedrock_error(adapter: Any, exc: BaseException) -> ProviderError | None:
     if isinstance(exc, bx.EndpointConnectionError | bx.ConnectionClosedError | bx.HTTPClientError):
         return ProviderError(
             f"{label} is unreachable: {adapter.clean(str(exc))}", kind=ErrorKind.NETWORK
+        )
+    if isinstance(exc, ux.ReadTimeoutError):
+        return ProviderError(
+            f"{label} stopped sending within {adapter.info.timeout:g} s mid-answer.",
+            kind=ErrorKind.TIMEOUT,
+        )
+    if isinstance(exc, ux.HTTPError):
+        # Raised while reading an event stream, outside botocore's own wrapping.
+        return ProviderError(
+            f"{label} closed the connection mid-answer: {adapter.clean(str(exc))}",
+            kind=ErrorKind.NETWORK,
         )
     if isinstance(exc, ResponseParserError | ValueError):
         return ProviderError(

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 PROVIDERS = ("azure_openai", "aws_bedrock", "google_gemini", "openai_compatible")
-FAULT_KINDS = ("throttle", "server_error", "hang", "reset", "malformed")
+FAULT_KINDS = ("throttle", "server_error", "hang", "reset", "malformed", "stream_cut")
 
 
 @dataclass
@@ -69,6 +69,8 @@ class FaultSpec:
     ``fail_next`` requests fail with ``kind``; after that each request fails with probability
     ``error_rate`` (seeded RNG, so runs are repeatable). ``retry_after_s`` is the retry hint of
     ``throttle``; ``hang_s`` is how long ``hang`` sleeps before answering 504/500.
+    ``stream_cut`` sends a streamed answer's headers and first chunk, then drops the
+    connection (a non-streamed answer is dropped before any byte, like ``reset``).
     """
 
     latency: Latency | None = None

@@ -2,7 +2,8 @@
 
 Faults are decided per request: first the ``fail_next`` counter, then ``error_rate`` with a
 seeded RNG so a run is repeatable. The protocol modules render throttles and server errors in
-their own format; ``hang`` and ``reset`` are handled here because they look the same everywhere.
+their own format; ``hang``, ``reset`` and ``stream_cut`` are handled here because they look the
+same everywhere (streaming senders write through :func:`write_chunk`, which does the cut).
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from aiohttp import web
 
 from providers.sandbox.common import tag
 from providers.sandbox.config import PROVIDERS, FaultSpec, Latency, SandboxConfig
+
+# Set on a request whose streamed answer must be cut after its first chunk.
+CUT: web.RequestKey[bool] = web.RequestKey("sandbox_stream_cut", bool)
 
 # Renders a fault kind ("throttle" | "server_error" | "malformed") for one provider.
 FaultRenderer = Callable[[str, FaultSpec], web.StreamResponse]
@@ -99,7 +103,23 @@ async def apply(
         return render("server_error", spec)
     if kind == "reset":
         abort(request)
+    if kind == "stream_cut":
+        request[CUT] = True  # answered normally; write_chunk (or the server) drops it early
+        return None
     return render(kind, spec)
+
+
+async def write_chunk(request: web.Request, response: web.StreamResponse, data: bytes, index: int):
+    """Write one chunk of a streamed answer; under ``stream_cut``, drop the connection after
+    the first one (the client has the headers and one chunk, then the connection closes)."""
+    await response.write(data)
+    if index == 0 and request.get(CUT):
+        abort(request)
+
+
+def cut_pending(request: web.Request, response: web.StreamResponse) -> bool:
+    """A ``stream_cut`` fault on an answer that was not streamed: it is dropped unsent."""
+    return bool(request.get(CUT)) and not response.prepared
 
 
 def abort(request: web.Request) -> None:

@@ -242,10 +242,10 @@ async def _send_stream(
     for index, body in enumerate(bodies):
         data = json.dumps(body, separators=(",", ":"))
         if sse:
-            await response.write(f"data: {data}\r\n\r\n".encode())
+            await faults.write_chunk(request, response, f"data: {data}\r\n\r\n".encode(), index)
         else:
             prefix = "[" if index == 0 else ",\r\n"
-            await response.write((prefix + data).encode())
+            await faults.write_chunk(request, response, (prefix + data).encode(), index)
     if not sse:
         await response.write(b"]" if bodies else b"[]")
     await response.write_eof()

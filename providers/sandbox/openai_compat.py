@@ -330,8 +330,8 @@ async def send_stream(
         },
     )
     await response.prepare(request)
-    for event in events:
-        await response.write(event)
+    for index, event in enumerate(events):
+        await faults.write_chunk(request, response, event, index)
     await response.write_eof()
     return response
 

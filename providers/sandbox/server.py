@@ -22,7 +22,7 @@ from aiohttp import web
 from providers.sandbox import azure, bedrock, gemini, openai_compat, sts
 from providers.sandbox.common import INFO, STATE, SandboxState, json_response, state
 from providers.sandbox.config import PROVIDERS, FaultSpec, SandboxConfig
-from providers.sandbox.faults import ConnectionAborted
+from providers.sandbox.faults import ConnectionAborted, abort, cut_pending
 from providers.sandbox.tls import TlsFiles, generate
 
 logger = logging.getLogger(__name__)
@@ -38,6 +38,8 @@ async def _record(request: web.Request, handler) -> web.StreamResponse:
     try:
         response = await handler(request)
         status = response.status
+        if cut_pending(request, response):
+            abort(request)  # raises ConnectionAborted, handled below
         return response
     except web.HTTPException as exc:
         status = exc.status

@@ -218,6 +218,11 @@ def test_invalid_fault_spec_is_rejected(sandbox):
 # --- faults on the cheap calls health checks use ---------------------------------------------
 
 
+def last(sandbox, operation):
+    """The latest logged request of ``operation`` (a hung request may log after others)."""
+    return [r for r in sandbox.requests if r["operation"] == operation][-1]
+
+
 def test_it_fails_bedrock_count_tokens_on_purpose(sandbox, bedrock):
     sandbox.set_faults("aws_bedrock", kind="throttle", fail_next=1)
     params = {
@@ -226,7 +231,7 @@ def test_it_fails_bedrock_count_tokens_on_purpose(sandbox, bedrock):
     }
     with pytest.raises(bedrock.exceptions.ThrottlingException):
         bedrock.count_tokens(**params)
-    assert sandbox.requests[-1]["fault"] == "throttle"
+    assert last(sandbox, "CountTokens")["fault"] == "throttle"
     assert bedrock.count_tokens(**params)["inputTokens"] > 0
 
 
@@ -235,10 +240,7 @@ def test_it_fails_gemini_count_tokens_on_purpose(sandbox, gemini):
     with pytest.raises(errors.ServerError) as info:
         gemini.models.count_tokens(model="gemini-2.5-flash", contents="ping")
     assert info.value.code == 503
-    assert (sandbox.requests[-1]["operation"], sandbox.requests[-1]["fault"]) == (
-        "countTokens",
-        "server_error",
-    )
+    assert last(sandbox, "countTokens")["fault"] == "server_error"
     assert gemini.models.count_tokens(model="gemini-2.5-flash", contents="ping").total_tokens
 
 
@@ -250,5 +252,32 @@ def test_it_fails_the_openai_compatible_model_list_on_purpose(sandbox):
     with pytest.raises(openai.RateLimitError) as info:
         client.models.list()
     assert info.value.response.headers["retry-after"] == "3"
-    assert sandbox.requests[-1]["operation"] == "models.list"
+    assert last(sandbox, "models.list")["fault"] == "throttle"
     assert [m.id for m in client.models.list()]
+
+
+def test_it_cuts_a_stream_after_its_first_chunk(sandbox):
+    client = openai.OpenAI(
+        base_url=sandbox.url + "/v1/", api_key=defaults.GENERIC_LLM_API_KEY, max_retries=0
+    )
+    sandbox.set_faults("openai_compatible", kind="stream_cut", fail_next=1)
+    stream = client.chat.completions.create(
+        model="llama-3.3-70b-instruct", messages=MESSAGES, stream=True
+    )
+    received: list = []
+    with pytest.raises(openai.APIConnectionError):
+        received.extend(stream)  # keeps the chunks read before the cut
+    assert len(received) == 1
+    assert last(sandbox, "chat.completions")["fault"] == "stream_cut"
+    whole = client.chat.completions.create(
+        model="llama-3.3-70b-instruct", messages=MESSAGES, stream=True
+    )
+    assert len(list(whole)) > 2
+
+
+def test_it_drops_an_answer_that_is_not_streamed_under_stream_cut(sandbox, bedrock):
+    sandbox.set_faults("aws_bedrock", kind="stream_cut", fail_next=1)
+    with pytest.raises(botocore.exceptions.ConnectionClosedError):
+        converse(bedrock)
+    seen = last(sandbox, "Converse")
+    assert (seen["status"], seen["fault"]) == (None, "stream_cut")
