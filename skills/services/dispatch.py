@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import uuid
+
+from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
@@ -16,9 +19,16 @@ def publish(invocation_id: uuid.UUID | str) -> bool:
     """
     from ..tasks import run_invocation_task
 
+    options = {"queue": queue} if (queue := task_queue()) else {}
     try:
-        run_invocation_task.apply_async(args=[str(invocation_id)], retry=False)
+        run_invocation_task.apply_async(args=[str(invocation_id)], retry=False, **options)
     except Exception:
         logger.exception("could not publish invocation %s; the sweeper will retry", invocation_id)
         return False
     return True
+
+
+def task_queue() -> str:
+    """SKILLS_TASK_QUEUE (settings, else environment): a dedicated queue for skill runs, which
+    workers then consume with `-Q`; blank means Celery's default queue."""
+    return getattr(settings, "SKILLS_TASK_QUEUE", None) or os.environ.get("SKILLS_TASK_QUEUE", "")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -87,9 +86,11 @@ def integration_db(
 
 @pytest.fixture(scope="module")
 def tunables() -> Iterator[dict[str, str]]:
-    saved = {k: os.environ.get(k) for k in TUNABLES}
+    """Short deadlines, and a queue of this module's own (the broker may be shared)."""
+    saved = {k: os.environ.get(k) for k in (*TUNABLES, "SKILLS_TASK_QUEUE")}
     os.environ.update(TUNABLES)
-    yield TUNABLES
+    os.environ["SKILLS_TASK_QUEUE"] = f"skills-it-{uuid.uuid4().hex[:8]}"
+    yield {**TUNABLES, "SKILLS_TASK_QUEUE": os.environ["SKILLS_TASK_QUEUE"]}
     for key, value in saved.items():
         if value is None:
             os.environ.pop(key, None)
@@ -104,19 +105,21 @@ def sandbox() -> Iterator[SandboxServer]:
 
 
 def flush_broker() -> None:
-    """Lose every message: Redis FLUSHDB, or empty the file-system broker's folder."""
+    """Lose every message of this module's queue: its Redis keys, or its files in the
+    file-system broker's folder (other suites may share the broker, so nothing else)."""
+    queue = os.environ["SKILLS_TASK_QUEUE"]
     url = settings.CELERY_BROKER_URL
     if url.startswith("redis"):
         import redis
 
-        redis.Redis.from_url(url).flushdb()
+        client = redis.Redis.from_url(url)
+        keys = list(client.scan_iter(match=f"{queue}*"))
+        if keys:
+            client.delete(*keys)
         return
     folder = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
-    for path in folder.iterdir():
-        if path.is_file():
-            path.unlink()
-        else:
-            shutil.rmtree(path)
+    for path in folder.glob(f"*.{queue}.msg"):
+        path.unlink(missing_ok=True)
 
 
 class Worker:
@@ -151,6 +154,8 @@ class Worker:
                 "threads",
                 "--concurrency",
                 str(self.concurrency),
+                "-Q",
+                os.environ["SKILLS_TASK_QUEUE"],
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
@@ -187,7 +192,7 @@ class Worker:
 
 
 @pytest.fixture
-def worker(integration_db: str, tmp_path: Path) -> Iterator[Worker]:
+def worker(integration_db: str, tunables: dict, tmp_path: Path) -> Iterator[Worker]:
     w = Worker(integration_db, tmp_path)
     yield w
     w.stop()
