@@ -9,7 +9,8 @@
 - botocore: `before-send` and `response-received` events (see `bedrock_hooks`).
 
 Redirects are never followed (`follow_redirects=False`): a provider endpoint that redirects
-elsewhere gets an error, not our credentials.
+elsewhere gets an error, not our credentials. TLS trusts the system store plus the CAs of
+`settings.BYOK_CA_BUNDLE` (`tls_verify` for httpx2, `ca_bundle` for botocore).
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """Provider sandbox: a local server speaking the real wire protocols of Azure OpenAI, Amazon
-Bedrock Runtime (Claude), Google Gemini (Gemini API and Vertex AI) and OpenAI-compatible LLMs.
+Bedrock Runtime (Claude) with STS AssumeRole, Google Gemini (Gemini API and Vertex AI) and
+OpenAI-compatible LLMs (Bearer keys, or a gateway's own key header).
 
 The unmodified official SDKs work against it with only the base URL changed, so tests, the
 demo and benchmarks exercise the same code paths as production. It does not depend on Django.
