@@ -42,9 +42,16 @@ AZURE_RESOURCES: dict[str, dict[str, Any]] = {
         "api_keys": ["sandbox-azure-key-platform-0001"],
         "entra_tokens": [],
         "deployments": {
+            # The operator names platform deployments after the model version they serve,
+            # so the OEM route can use an alias's default (or overridden) version directly.
             "gpt-4o": "gpt-4o-2024-11-20",
+            "gpt-4.1": "gpt-4.1-2025-04-14",
             "gpt-4.1-mini": "gpt-4.1-mini-2025-04-14",
+            "gpt-5": "gpt-5-2025-08-07",
+            "gpt-5-mini": "gpt-5-mini-2025-08-07",
+            "gpt-5.4": "gpt-5.4-2026-03-05",
             "text-embedding-3-large": "text-embedding-3-large",
+            "text-embedding-3-small": "text-embedding-3-small",
         },
         "region": "eastus2",
     },
