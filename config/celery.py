@@ -33,15 +33,16 @@ app.autodiscover_tasks()
 
 @task_prerun.connect
 def _fresh_connection(**_: object) -> None:
-    from django.db import close_old_connections
+    from django.db import close_old_connections, connection
 
-    close_old_connections()
+    if not connection.in_atomic_block:  # eager tasks inside a caller's transaction
+        close_old_connections()
 
 
 @task_postrun.connect
 def _release_connection(**_: object) -> None:
     from django.db import close_old_connections, connection
 
-    close_old_connections()
     if not connection.in_atomic_block:
+        close_old_connections()
         connection.close()

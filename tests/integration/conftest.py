@@ -125,7 +125,7 @@ def flush_broker() -> None:
 class Worker:
     """A `celery worker --pool threads` subprocess pointed at the integration database."""
 
-    def __init__(self, database_url: str, log_dir: Path, concurrency: int = 50) -> None:
+    def __init__(self, database_url: str, log_dir: Path, concurrency: int = 24) -> None:
         self.env = {
             **os.environ,
             **TUNABLES,

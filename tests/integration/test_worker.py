@@ -102,7 +102,7 @@ def test_it_recovers_queued_invocations_after_the_broker_is_flushed(world, worke
 def test_it_ends_every_invocation_under_faults_with_retryable_ones_succeeding(
     world, worker, sandbox
 ) -> None:
-    world.azure_conn.timeout_seconds = 1
+    world.azure_conn.timeout_seconds = 2
     world.azure_conn.save()
     clear_cache()
     worker.start()
@@ -110,7 +110,7 @@ def test_it_ends_every_invocation_under_faults_with_retryable_ones_succeeding(
         for spec in (
             {"kind": "throttle", "fail_next": 15, "retry_after_s": 0.2},
             {"kind": "server_error", "fail_next": 15},
-            {"kind": "hang", "fail_next": 5, "hang_s": 2},
+            {"kind": "hang", "fail_next": 5, "hang_s": 4},
         ):
             sandbox.set_faults("azure_openai", **spec)
             ids = _create(world, 30)
