@@ -92,6 +92,18 @@ if OUTBOUND_LOG_LEVEL not in {"basic", "elevated", "all"}:
 OUTBOUND_LOG_BODY_LIMIT = env.int("OUTBOUND_LOG_BODY_LIMIT", default=100 * 1024)
 BYOK_RETENTION_DAYS = env.int("BYOK_RETENTION_DAYS", default=180)
 
+# Execution engine tunables (see skills/services/config.py for what each one governs).
+SKILLS_MAX_ATTEMPTS = env.int("SKILLS_MAX_ATTEMPTS", default=4)
+SKILLS_BACKOFF_BASE = env.float("SKILLS_BACKOFF_BASE", default=0.5)
+SKILLS_BACKOFF_CAP = env.float("SKILLS_BACKOFF_CAP", default=20.0)
+SKILLS_DEADLINE_SECONDS = env.float("SKILLS_DEADLINE_SECONDS", default=180.0)
+SKILLS_HEARTBEAT_SECONDS = env.float("SKILLS_HEARTBEAT_SECONDS", default=10.0)
+SKILLS_STALE_AFTER_SECONDS = env.float("SKILLS_STALE_AFTER_SECONDS", default=60.0)
+SKILLS_REQUEUE_AFTER_SECONDS = env.float("SKILLS_REQUEUE_AFTER_SECONDS", default=120.0)
+SKILLS_MAX_ENQUEUES = env.int("SKILLS_MAX_ENQUEUES", default=5)
+SKILLS_SWEEP_BATCH = env.int("SKILLS_SWEEP_BATCH", default=500)
+SKILLS_TASK_QUEUE = env("SKILLS_TASK_QUEUE", default="")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

@@ -1,40 +1,31 @@
-"""Tunables of the execution engine, read from Django settings, else the environment.
+"""Tunables of the execution engine (declared in config/settings.py from the environment).
 
 Defaults suit production; tests and the integration tier shorten them (e.g. a stale-heartbeat
-deadline of seconds instead of a minute) through the environment of the worker process.
+deadline of seconds instead of a minute) through settings, and through the environment of the
+worker processes they start.
 """
 
 from __future__ import annotations
 
-import os
-
 from django.conf import settings
 
-DEFAULTS: dict[str, float] = {
-    # Retries of one route: attempts, backoff base/cap (s), and the whole call's deadline (s).
-    "SKILLS_MAX_ATTEMPTS": 4,
-    "SKILLS_BACKOFF_BASE": 0.5,
-    "SKILLS_BACKOFF_CAP": 20.0,
-    "SKILLS_DEADLINE_SECONDS": 180.0,
-    # Worker liveness: heartbeat period, and when a running invocation counts as abandoned.
-    "SKILLS_HEARTBEAT_SECONDS": 10.0,
-    "SKILLS_STALE_AFTER_SECONDS": 60.0,
-    # Sweeper: a queued invocation whose message is older than this is published again,
-    # at most SKILLS_MAX_ENQUEUES times in all before it is failed.
-    "SKILLS_REQUEUE_AFTER_SECONDS": 120.0,
-    "SKILLS_MAX_ENQUEUES": 5,
-    "SKILLS_SWEEP_BATCH": 500,
-}
+TUNABLES = (
+    "SKILLS_MAX_ATTEMPTS",  # attempts of one route
+    "SKILLS_BACKOFF_BASE",  # backoff base and cap (s)
+    "SKILLS_BACKOFF_CAP",
+    "SKILLS_DEADLINE_SECONDS",  # the whole call's deadline (s)
+    "SKILLS_HEARTBEAT_SECONDS",  # worker liveness: heartbeat period
+    "SKILLS_STALE_AFTER_SECONDS",  # ... and when a running invocation counts as abandoned
+    "SKILLS_REQUEUE_AFTER_SECONDS",  # sweeper: republish a queued invocation this old,
+    "SKILLS_MAX_ENQUEUES",  # ... at most this many publishes in all before failing it
+    "SKILLS_SWEEP_BATCH",
+)
 
 
 def tunable(name: str) -> float:
-    """The value of `name`: settings first, then the environment, then the default."""
-    value = getattr(settings, name, None)
-    if value is None:
-        value = os.environ.get(name)
-    if value is None or value == "":
-        return DEFAULTS[name]
-    return float(value)
+    if name not in TUNABLES:
+        raise KeyError(name)
+    return float(getattr(settings, name))
 
 
 def tunable_int(name: str) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import uuid
 
 from django.conf import settings
@@ -29,6 +28,6 @@ def publish(invocation_id: uuid.UUID | str) -> bool:
 
 
 def task_queue() -> str:
-    """SKILLS_TASK_QUEUE (settings, else environment): a dedicated queue for skill runs, which
-    workers then consume with `-Q`; blank means Celery's default queue."""
-    return getattr(settings, "SKILLS_TASK_QUEUE", None) or os.environ.get("SKILLS_TASK_QUEUE", "")
+    """SKILLS_TASK_QUEUE: a dedicated queue for skill runs, which workers then consume with
+    `-Q`; blank means Celery's default queue."""
+    return settings.SKILLS_TASK_QUEUE

@@ -86,11 +86,18 @@ def integration_db(
 
 @pytest.fixture(scope="module")
 def tunables() -> Iterator[dict[str, str]]:
-    """Short deadlines, and a queue of this module's own (the broker may be shared)."""
-    saved = {k: os.environ.get(k) for k in (*TUNABLES, "SKILLS_TASK_QUEUE")}
-    os.environ.update(TUNABLES)
-    os.environ["SKILLS_TASK_QUEUE"] = f"skills-it-{uuid.uuid4().hex[:8]}"
-    yield {**TUNABLES, "SKILLS_TASK_QUEUE": os.environ["SKILLS_TASK_QUEUE"]}
+    """Short deadlines, and a queue of this module's own (the broker may be shared).
+
+    Set in the environment for the worker processes, and in settings for this process.
+    """
+    from django.test.utils import override_settings
+
+    values = {**TUNABLES, "SKILLS_TASK_QUEUE": f"skills-it-{uuid.uuid4().hex[:8]}"}
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    typed = {k: (v if k == "SKILLS_TASK_QUEUE" else float(v)) for k, v in values.items()}
+    with override_settings(**typed):
+        yield values
     for key, value in saved.items():
         if value is None:
             os.environ.pop(key, None)
