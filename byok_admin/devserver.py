@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -32,43 +31,45 @@ def _environment() -> dict[str, str]:
     return env
 
 
-def _manage(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+def _prepare(sandbox_url: str) -> list[tuple[str, str, str]]:
+    """Migrate and seed; return (role, username, password) for the demo logins.
 
-
-def _demo_logins(env: dict[str, str]) -> list[tuple[str, str, str]]:
-    """Demo users keep one password per machine, kept in var/ so every start can print it."""
-    os.environ.update({k: v for k, v in env.items() if k not in os.environ})
+    A demo password is only known when the user is created; it is kept in var/ (mode 0600)
+    so later starts can print it again. A password changed since is not printed.
+    """
     import django
 
     django.setup()
     from django.conf import settings
     from django.contrib.auth.models import User
+    from django.core.management import call_command
 
     from byok_admin.roles import Role
+    from byok_admin.services.demo import seed_demo
 
+    call_command("migrate", interactive=False, verbosity=0)
+    result = seed_demo(sandbox_url)
     store = Path(settings.VAR_DIR) / "demo-logins.json"
-    saved: dict[str, str] = json.loads(store.read_text()) if store.exists() else {}
+    known: dict[str, str] = json.loads(store.read_text()) if store.exists() else {}
+    known.update(result.created_users)
+    store.write_text(json.dumps(known, indent=2))
+    store.chmod(0o600)
+
     logins = []
-    candidates = [(role.value, role.label) for role in Role] + [("superuser", "Django admin")]
-    for key, label in candidates:
+    roles = [(role.value, role.label) for role in Role] + [("", "Django admin")]
+    for group, label in roles:
         users = (
-            User.objects.filter(is_superuser=True)
-            if key == "superuser"
-            else User.objects.filter(groups__name=key)
+            User.objects.filter(groups__name=group)
+            if group
+            else User.objects.filter(is_superuser=True)
         )
         user = users.order_by("id").first()
         if user is None:
             continue
-        password = saved.get(user.username)
-        if password is None or not user.check_password(password):
-            password = secrets.token_urlsafe(12)
-            user.set_password(password)
-            user.save(update_fields=["password"])
-            saved[user.username] = password
+        password = known.get(user.username, "")
+        if not password or not user.check_password(password):
+            password = f"(changed; reset with manage.py changepassword {user.username})"
         logins.append((label, user.username, password))
-    store.write_text(json.dumps(saved, indent=2))
-    store.chmod(0o600)
     return logins
 
 
@@ -85,11 +86,10 @@ def _wait_for(url: str, seconds: float = 30.0) -> bool:
 
 def main() -> int:
     env = _environment()
+    os.environ.update(env)
     os.chdir(ROOT)
-    _manage(env, "migrate", "--no-input", "-v", "0")
     sandbox_url = f"http://127.0.0.1:{SANDBOX_PORT}"
-    _manage(env, "seed_demo", "--sandbox-url", sandbox_url)
-    logins = _demo_logins(env)
+    logins = _prepare(sandbox_url)
 
     celery = [sys.executable, "-m", "celery", "-A", "config"]
     children = {
