@@ -1,27 +1,73 @@
 """`make bench`: measure the console against DESIGN.md's performance targets.
 
-Usage: python -m bench [section ...]   (sections: logscale; default: all)
+Usage: python -m bench [section ...]   (sections: overhead, throughput, memory, logscale;
+default: overhead, throughput (which also measures memory) and logscale)
 Prints one table and writes it, with the machine's description, to bench/results.md.
+
+Everything runs as in production (DEBUG off, a separate worker process, the sandbox in its own
+process); PostgreSQL and Redis are used when they answer, else SQLite and the file broker.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import platform
+import re
 import sys
+import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from .common import Row, pick_database
+from .env import LOG_DIR, Sandbox, bench_skills, pick_broker
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
+# Hand-written sections of results.md (profiling notes, before/after) survive a new run.
+KEEP_MARKER = "<!-- notes: kept across runs -->"
 
 
-def _setup_django() -> None:
+@dataclass
+class Context:
+    sandbox: Sandbox
+    queue: str
+    skills: dict[str, str] = field(default_factory=dict)
+    overhead_runs: int = 1000
+    celery_runs: int = 300
+    tp_warmup: float = 4.0
+    tp_window: float = 15.0
+    concurrency: int = 0  # worker threads; 0 = as many as calls in flight
+
+
+def _dev_secret(name: str) -> str:
+    """The development secrets settings would create under var/bench (DEBUG stays off)."""
+    path = LOG_DIR / name
+    if not path.exists():
+        if name == "encryption.key":
+            from cryptography.fernet import Fernet
+
+            value = Fernet.generate_key().decode()
+        else:
+            import secrets
+
+            value = secrets.token_urlsafe(50)
+        LOG_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(value)
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _setup(sandbox: Sandbox) -> str:
+    queue = f"bench-{uuid.uuid4().hex[:8]}"
     os.environ.setdefault("DATABASE_URL", pick_database())
-    os.environ.setdefault("DEBUG", "1")
-    os.environ.setdefault("BYOK_VAR_DIR", "var/bench")
+    os.environ.setdefault("CELERY_BROKER_URL", pick_broker())
+    os.environ["SKILLS_TASK_QUEUE"] = queue
+    os.environ.setdefault("DEBUG", "0")
+    os.environ.setdefault("BYOK_VAR_DIR", str(LOG_DIR))
+    os.environ.setdefault("SECRET_KEY", _dev_secret("secret_key"))
+    os.environ.setdefault("BYOK_ENCRYPTION_KEYS", _dev_secret("encryption.key"))
     os.environ.setdefault("BYOK_ALLOWED_ENDPOINT_HOSTS", "127.0.0.1,localhost")
     os.environ.setdefault("OUTBOUND_LOG_LEVEL", "basic")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -30,12 +76,16 @@ def _setup_django() -> None:
     django.setup()
     from django.core.management import call_command
 
-    call_command("migrate", verbosity=0, interactive=False)
-    call_command("seed_demo", "--sandbox-url", "http://127.0.0.1:8900", verbosity=0)
+    quiet = io.StringIO()
+    call_command("migrate", verbosity=0, interactive=False, stdout=quiet)
+    call_command("seed_demo", "--sandbox-url", sandbox.url, verbosity=0, stdout=quiet)
+    return queue
 
 
 def _machine() -> str:
+    import celery
     import django
+    from django.conf import settings
     from django.db import connection
 
     mem_kb = 0
@@ -45,10 +95,13 @@ def _machine() -> str:
                 mem_kb = int(line.split()[1])
     except OSError:
         pass
+    broker = re.sub(r"//[^@/]*@", "//", settings.CELERY_BROKER_URL).split("://")[0]
     return (
         f"{os.cpu_count()} cores, {mem_kb / 1024 / 1024:.1f} GiB, {platform.platform()}, "
         f"Python {platform.python_version()}, Django {django.get_version()}, "
-        f"database {connection.vendor} {'.'.join(map(str, connection.get_database_version()))}"
+        f"Celery {celery.__version__}, broker {broker}, "
+        f"database {connection.vendor} {'.'.join(map(str, connection.get_database_version()))}, "
+        f"load average before the run {os.getloadavg()[0]:.2f}"
     )
 
 
@@ -59,28 +112,62 @@ def _table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+def _kept_notes() -> str:
+    if not RESULTS.exists():
+        return ""
+    text = RESULTS.read_text()
+    return text[text.index(KEEP_MARKER) :] if KEEP_MARKER in text else ""
+
+
+SECTIONS = ("overhead", "throughput", "memory", "logscale")
+
+
+def _runner(name: str):
+    """The section's run(ctx); imported once Django is set up."""
+    from . import logscale, overhead, throughput
+
+    return {
+        "overhead": overhead.run,
+        "throughput": throughput.run,
+        "memory": lambda ctx: throughput.run(ctx, memory_only=True),
+        "logscale": logscale.run,
+    }[name]
+
+
 def main(argv: list[str]) -> int:
+    sections = SECTIONS
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("sections", nargs="*", default=[])
+    parser.add_argument("sections", nargs="*", default=[], help=", ".join(sections))
+    parser.add_argument("--runs", type=int, default=1000, help="in-process calls per provider")
+    parser.add_argument("--celery-runs", type=int, default=300, help="Celery calls per provider")
+    parser.add_argument("--window", type=float, default=15.0, help="throughput window, seconds")
+    parser.add_argument("--concurrency", type=int, default=0, help="worker threads (0 = N)")
     args = parser.parse_args(argv)
-    _setup_django()
-
-    from . import logscale
-
-    sections = {"logscale": logscale.run}
-    chosen = args.sections or list(sections)
+    chosen = args.sections or ["overhead", "throughput", "logscale"]
     unknown = [s for s in chosen if s not in sections]
     if unknown:
         parser.error(f"unknown section(s): {', '.join(unknown)}; choose from {', '.join(sections)}")
-    rows: list[Row] = []
-    for name in chosen:
-        print(f"running {name} …", flush=True)
-        rows.extend(sections[name]())
+    sandbox = Sandbox().start()
+    try:
+        ctx = Context(sandbox=sandbox, queue=_setup(sandbox))
+        ctx.skills = bench_skills()
+        ctx.overhead_runs, ctx.celery_runs = args.runs, args.celery_runs
+        ctx.tp_window, ctx.concurrency = args.window, args.concurrency
+        machine = _machine()
+        rows: list[Row] = []
+        for name in chosen:
+            print(f"running {name} …", flush=True)
+            rows.extend(_runner(name)(ctx))
+    finally:
+        sandbox.stop()
     table = _table(rows)
-    machine = _machine()
     print(f"\n{machine}\n\n{table}")
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    RESULTS.write_text(f"# Benchmark results\n\n{stamp} — {machine}\n\n{table}\n")
+    notes = _kept_notes()
+    RESULTS.write_text(
+        f"# Benchmark results\n\n{stamp} — `python -m bench {' '.join(chosen)}` — {machine}\n\n"
+        f"{table}\n" + (f"\n{notes}" if notes else "")
+    )
     return 0 if all(r.met is not False for r in rows) else 1
 
 

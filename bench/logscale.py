@@ -87,7 +87,7 @@ def _queries(provider_id: int, connection_id: int) -> dict[str, dict]:
     }
 
 
-def run(runs: int = 60) -> list[Row]:
+def run(ctx=None, runs: int = 60) -> list[Row]:
     providers = list(Provider.objects.order_by("id").values_list("id", flat=True))
     connections = list(Connection.objects.order_by("id").values_list("id", flat=True))
     if not providers or not connections:

@@ -1,0 +1,125 @@
+"""Overhead: a skill call minus the same SDK call made directly, sandbox latency 0.
+
+Per provider and per iteration the direct call (a) is made right before the skill call it is
+compared with — in-process `invoke_now` (b), or through Celery (c): `create_invocation`, then
+the caller polls the row (every 0.5 ms) until it is terminal — so machine noise hits both
+sides of each difference alike. Providers take turns within each iteration.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.db import connection as db_connection
+
+from skills.choices import TERMINAL_STATUSES, InvocationStatus, Source
+from skills.models import Invocation
+from skills.services.invocations import create_invocation, invoke_now
+
+from .common import Row, percentile
+from .direct import direct_call
+from .env import INPUT, PROVIDER_KINDS, Worker
+
+TARGETS = {"in-process": (2.0, 5.0), "Celery": (8.0, 20.0)}
+WARMUP = 30
+
+
+def _timed(fn: Callable[[], object]) -> tuple[float, object]:
+    start = time.perf_counter()
+    out = fn()
+    return (time.perf_counter() - start) * 1000, out
+
+
+def _in_process(key: str) -> Callable[[], Invocation]:
+    def call() -> Invocation:
+        invocation = invoke_now(key, INPUT, source=Source.API)
+        if invocation.status != InvocationStatus.SUCCEEDED:
+            raise SystemExit(f"bench invocation failed: {invocation.error_message}")
+        return invocation
+
+    return call
+
+
+def _through_celery(key: str) -> Callable[[], Invocation]:
+    def call() -> Invocation:
+        invocation = create_invocation(key, INPUT, source=Source.API)
+        rows = Invocation.objects.filter(pk=invocation.pk).values_list("status", flat=True)
+        deadline = time.monotonic() + 30
+        while True:
+            status = rows.first()
+            if status in TERMINAL_STATUSES:
+                break
+            if time.monotonic() > deadline:
+                raise SystemExit("a Celery bench invocation did not finish in 30 s")
+            time.sleep(0.0005)
+        if status != InvocationStatus.SUCCEEDED:
+            raise SystemExit(f"bench invocation through Celery ended {status}")
+        return invocation
+
+    return call
+
+
+def _measure(
+    pairs: dict[str, tuple[Callable[[], object], Callable[[], object]]], runs: int
+) -> dict[str, tuple[list[float], list[float]]]:
+    """Per provider: (direct times, skill-minus-direct differences), interleaved."""
+    out: dict[str, tuple[list[float], list[float]]] = {k: ([], []) for k in pairs}
+    for i in range(WARMUP + runs):
+        for kind, (direct, skill) in pairs.items():
+            a, _ = _timed(direct)
+            b, _ = _timed(skill)
+            if i >= WARMUP:
+                out[kind][0].append(a)
+                out[kind][1].append(b - a)
+    return out
+
+
+def _rows(label: str, results: dict[str, tuple[list[float], list[float]]]) -> list[Row]:
+    p50_target, p95_target = TARGETS[label]
+    rows = []
+    every: list[float] = []
+    for kind, (direct, diffs) in results.items():
+        every += diffs
+        p50, p95, p99 = (percentile(diffs, p) for p in (50, 95, 99))
+        rows.append(
+            Row(
+                "overhead",
+                f"{label}, {kind}: skill − direct SDK p50/p95/p99 (n={len(diffs)}; "
+                f"direct p50 {percentile(direct, 50):.2f} ms)",
+                f"{p50:.2f} / {p95:.2f} / {p99:.2f} ms",
+                f"≤ {p50_target:g} / {p95_target:g} ms",
+                p50 <= p50_target and p95 <= p95_target,
+            )
+        )
+    p50, p95, p99 = (percentile(every, p) for p in (50, 95, 99))
+    rows.append(
+        Row(
+            "overhead",
+            f"{label}, all providers p50/p95/p99 (n={len(every)})",
+            f"{p50:.2f} / {p95:.2f} / {p99:.2f} ms",
+            f"≤ {p50_target:g} / {p95_target:g} ms",
+            p50 <= p50_target and p95 <= p95_target,
+        )
+    )
+    return rows
+
+
+def run(ctx) -> list[Row]:
+    ctx.sandbox.set_latency(0)
+    direct = {kind: direct_call(ctx.skills[kind], INPUT) for kind in PROVIDER_KINDS}
+    db_connection.close()
+    in_process = {kind: (direct[kind], _in_process(ctx.skills[kind])) for kind in PROVIDER_KINDS}
+    print(f"  in-process: {ctx.overhead_runs} × {len(in_process)} providers", flush=True)
+    rows = _rows("in-process", _measure(in_process, ctx.overhead_runs))
+    worker = Worker(concurrency=8, queue=ctx.queue).start()
+    try:
+        celery = {
+            kind: (direct[kind], _through_celery(ctx.skills[kind])) for kind in PROVIDER_KINDS
+        }
+        runs = ctx.celery_runs
+        print(f"  Celery: {runs} × {len(celery)} providers", flush=True)
+        rows += _rows("Celery", _measure(celery, runs))
+    finally:
+        worker.stop()
+    return rows
