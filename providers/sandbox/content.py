@@ -234,18 +234,37 @@ def key_terms(text: str, limit: int = 5) -> list[str]:
 
 
 def first_sentence(text: str, max_words: int = 30) -> str:
-    """The first sentence of the content (after a leading instruction line, if any)."""
-    body = _content_body(text)
-    sentence = _SENTENCE_RE.split(body.strip(), maxsplit=1)[0].strip() if body.strip() else ""
+    """The first sentence of the content (after a leading instruction, if any).
+
+    A labelled first line ("Short description: Email down") gives its value, so a summary of
+    a structured record leads with what the record is about.
+    """
+    body = _content_body(text).strip()
+    line = next((ln.strip() for ln in body.splitlines() if ln.strip()), "")
+    labelled = _LABEL_RE.match(line)
+    if labelled:
+        line = labelled.group(1)
+    sentence = _SENTENCE_RE.split(line, maxsplit=1)[0].strip() if line else ""
     parts = sentence.split()
     if len(parts) > max_words:
         sentence = " ".join(parts[:max_words]) + " …"
     return sentence
 
 
+_LABEL_RE = re.compile(r"^[A-Z][A-Za-z ]{0,40}:\s+(\S.*)$")
+_INSTRUCTION_RE = re.compile(
+    r"^(summari[sz]e|write|draft|generate|classify|analy[sz]e|translate|extract|explain|"
+    r"describe|create|recommend|answer|review|reply|rate|assess)\b",
+    re.I,
+)
+
+
 def _content_body(text: str) -> str:
-    """Drop an instruction prefix such as "Summarize the following:" to reach the content."""
+    """Drop an instruction ("Summarize this incident.", "Summarize the following:")."""
     stripped = text.strip()
+    paragraphs = re.split(r"\n\s*\n", stripped, maxsplit=1)
+    if len(paragraphs) == 2 and _INSTRUCTION_RE.match(paragraphs[0]):
+        return paragraphs[1]
     match = re.match(r"^[^\n:]{0,120}:\s*\n?(.+)$", stripped, flags=re.DOTALL)
     if match and re.search(
         r"summar|following|text|translate|classif|extract", match.group(0)[:120], re.I
