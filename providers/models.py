@@ -317,6 +317,12 @@ class AliasMapping(models.Model):
     def __str__(self) -> str:
         return f"{self.alias.key} → {self.connection.name}/{self.model}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A mapping across providers would send one provider's traffic to another's account:
+        # refuse it on every save, not only where a form calls clean().
+        self.clean()
+        super().save(*args, **kwargs)
+
     def clean(self) -> None:
         if not (self.alias_id and self.connection_id):
             return

@@ -75,6 +75,9 @@ def test_it_refuses_a_mapping_to_another_providers_connection(alias) -> None:
     mapping = AliasMapping(alias=alias, connection=conn, model="x")
     with pytest.raises(ValidationError, match="belongs to"):
         mapping.full_clean()
+    with pytest.raises(ValidationError, match="belongs to"):
+        mapping.save()
+    assert not AliasMapping.objects.exists()
 
 
 def test_it_refuses_a_mapping_to_a_platform_connection(azure, alias) -> None:
