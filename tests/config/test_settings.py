@@ -71,7 +71,8 @@ def test_it_defaults_to_an_embedded_setup_with_safe_production_headers(tmp_path:
     assert info["db"] == "django.db.backends.sqlite3"
     assert info["broker"] == "filesystem://"
     assert info["debug"] is False
-    assert info["hsts"] > 0 and info["secure_cookie"] is True
+    assert info["hsts"] > 0
+    assert info["secure_cookie"] is True
 
 
 @pytest.mark.parametrize("level", ["verbose", "ALL"])
