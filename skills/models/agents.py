@@ -75,6 +75,7 @@ class AgentRun(models.Model):
     )
     goal = models.TextField()
     output = models.TextField(blank=True)
+    error_code = models.CharField(max_length=60, blank=True)
     error_message = models.TextField(blank=True)
     resolution_trace = models.JSONField(default=list, blank=True)
     route = models.CharField(max_length=4, choices=Route.choices, blank=True)
@@ -83,6 +84,18 @@ class AgentRun(models.Model):
     model = models.CharField(max_length=200, blank=True)
     prompt_tokens = models.PositiveIntegerField(default=0)
     completion_tokens = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Provider call attempts across all model steps."
+    )
+    enqueue_count = models.PositiveSmallIntegerField(default=0)
+    enqueued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its task message was last published."
+    )
+    claimed_by = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="Token of the worker run that claimed it; only that run may finish it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

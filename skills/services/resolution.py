@@ -20,7 +20,7 @@ from providers.crypto import SecretDecryptionError
 from providers.models import AliasMapping, Connection, ModelAlias, ModelVersion, Provider
 
 from ..choices import OverrideScope, PolicyScope, VariantStatus
-from ..models import ModelProviderPolicy, Skill, SkillVariant, VersionOverride
+from ..models import Agent, ModelProviderPolicy, Skill, SkillVariant, VersionOverride
 from .errors import ResolutionError
 
 PROVIDERS_PAGE = "Manage model providers"
@@ -122,33 +122,11 @@ def resolve(
             f"or choose another provider on {PROVIDERS_PAGE}.",
         )
 
-    alias = (
-        ModelAlias.objects.filter(
-            provider=provider, tier=skill.tier, capability=Capability.CHAT, is_primary=True
-        )
-        .select_related("default_version")
-        .first()
-    )
-    if alias is None:
-        raise t.fail(
-            "no_alias",
-            f"Provider {provider.name} has no primary {skill.tier} chat model alias; "
-            f"add one on {ALIASES_PAGE}.",
-        )
-    t.add("alias", alias.key, f"{provider.kind} + {skill.tier} + chat")
-
+    alias = _alias(provider, skill.tier, t)
     overrides = _overrides(skill, provider)
     variant = _variant(skill, provider, overrides, t)
-    route, connection, model = _route(skill, provider, alias, overrides, t)
-    try:
-        connection.secrets  # noqa: B018 - decrypt now, so a bad key fails here, by name
-    except SecretDecryptionError:
-        raise t.fail(
-            "secret_undecryptable",
-            f"The credentials of connection {connection.name} cannot be decrypted with "
-            "BYOK_ENCRYPTION_KEYS; restore the key that encrypted them or re-enter them on "
-            f"{CONNECTIONS_PAGE}.",
-        ) from None
+    route, connection, model = _route(provider, alias, overrides, t)
+    _check_secrets(connection, t)
     return Resolution(
         skill=skill,
         provider=provider,
@@ -162,11 +140,102 @@ def resolve(
     )
 
 
-def _overrides(skill: Skill, provider: Provider) -> list[tuple[VersionOverride, str]]:
+@dataclass
+class AgentResolution:
+    """The provider call of an AI agent: like a skill's, minus the prompt variant."""
+
+    provider: Provider
+    alias: ModelAlias
+    route: str
+    connection: Connection
+    model: str
+    trace: list[dict] = field(default_factory=list)
+
+
+def resolve_agent(agent: Agent, *, trace: list[dict] | None = None) -> AgentResolution:
+    """Resolve an agent: its own provider, else the instance default; alias by its tier.
+
+    The route, mapping, connection and model steps are the skills' own, so an agent fails
+    on the same broken links with the same messages; only instance-wide version overrides
+    apply (skill overrides name skills, not agents).
+    """
+    t = _Trace(trace if trace is not None else [])
+    if not agent.is_active:
+        raise t.fail("agent_inactive", f"Agent {agent.key} is inactive; activate it on Agents.")
+    t.add("agent", agent.key, f"tier {agent.tier}")
+    provider = agent.provider
+    if provider is not None:
+        t.add("provider", provider.kind, f"provider of agent {agent.key}")
+    else:
+        policy = (
+            ModelProviderPolicy.objects.filter(is_active=True, scope=PolicyScope.INSTANCE)
+            .select_related("provider")
+            .first()
+        )
+        if policy is None:
+            raise t.fail(
+                "no_provider_policy",
+                f"Agent {agent.key} has no provider and no instance default is chosen; "
+                f"choose one on {PROVIDERS_PAGE}.",
+            )
+        provider = policy.provider
+        t.add("provider", provider.kind, f"instance default on {PROVIDERS_PAGE}")
+    if not provider.enabled:
+        raise t.fail(
+            "provider_disabled",
+            f"Provider {provider.name} is disabled; enable it on {INTEGRATION_PAGE} "
+            f"or choose another provider for agent {agent.key}.",
+        )
+    alias = _alias(provider, agent.tier, t)
+    overrides = _overrides(None, provider)
+    route, connection, model = _route(provider, alias, overrides, t)
+    _check_secrets(connection, t)
+    return AgentResolution(
+        provider=provider,
+        alias=alias,
+        route=route,
+        connection=connection,
+        model=model,
+        trace=t.entries,
+    )
+
+
+def _alias(provider: Provider, tier: str, t: _Trace) -> ModelAlias:
+    alias = (
+        ModelAlias.objects.filter(
+            provider=provider, tier=tier, capability=Capability.CHAT, is_primary=True
+        )
+        .select_related("default_version")
+        .first()
+    )
+    if alias is None:
+        raise t.fail(
+            "no_alias",
+            f"Provider {provider.name} has no primary {tier} chat model alias; "
+            f"add one on {ALIASES_PAGE}.",
+        )
+    t.add("alias", alias.key, f"{provider.kind} + {tier} + chat")
+    return alias
+
+
+def _check_secrets(connection: Connection, t: _Trace) -> None:
+    try:
+        connection.secrets  # noqa: B018 - decrypt now, so a bad key fails here, by name
+    except SecretDecryptionError:
+        raise t.fail(
+            "secret_undecryptable",
+            f"The credentials of connection {connection.name} cannot be decrypted with "
+            "BYOK_ENCRYPTION_KEYS; restore the key that encrypted them or re-enter them on "
+            f"{CONNECTIONS_PAGE}.",
+        ) from None
+
+
+def _overrides(skill: Skill | None, provider: Provider) -> list[tuple[VersionOverride, str]]:
     """Active overrides that apply, most specific first, each labelled with its scope."""
+    instance = Q(scope=OverrideScope.INSTANCE, skill__isnull=True)
     rows = list(
         VersionOverride.objects.filter(is_active=True)
-        .filter(Q(skill=skill) | Q(scope=OverrideScope.INSTANCE, skill__isnull=True))
+        .filter((Q(skill=skill) | instance) if skill is not None else instance)
         .filter(Q(provider=provider) | Q(provider__isnull=True))
         .select_related("model_version", "model_version__provider")
     )
@@ -174,9 +243,10 @@ def _overrides(skill: Skill, provider: Provider) -> list[tuple[VersionOverride, 
     def rank(o: VersionOverride) -> int:
         return (0 if o.skill_id else 2) + (0 if o.provider_id else 1)
 
+    name = skill.key if skill is not None else ""
     labels = {
-        0: f"skill {skill.key} + {provider.kind}",
-        1: f"skill {skill.key}",
+        0: f"skill {name} + {provider.kind}",
+        1: f"skill {name}",
         2: f"instance + {provider.kind}",
         3: "instance",
     }
@@ -250,7 +320,6 @@ def _model_override(
 
 
 def _route(
-    skill: Skill,
     provider: Provider,
     alias: ModelAlias,
     overrides: list[tuple[VersionOverride, str]],
