@@ -71,7 +71,11 @@ def page(qs: QuerySet[OutboundRequest], *, cursor: str | None = None, size: int 
     qs = qs.order_by("-created_at", "-id").select_related("provider", "connection")
     if cursor:
         stamp, pk = decode_cursor(cursor)
-        qs = qs.filter(Q(created_at__lt=stamp) | Q(created_at=stamp, id__lt=pk))
+        # The redundant `created_at <= stamp` gives the index scan its starting point; the
+        # OR alone is only a filter, and a deep page then walks every newer row first.
+        qs = qs.filter(created_at__lte=stamp).filter(
+            Q(created_at__lt=stamp) | Q(created_at=stamp, id__lt=pk)
+        )
     rows = list(qs[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
