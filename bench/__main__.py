@@ -39,6 +39,7 @@ class Context:
     tp_warmup: float = 4.0
     tp_window: float = 15.0
     concurrency: int = 0  # worker threads; 0 = as many as calls in flight
+    levels: tuple[int, ...] = (50, 100, 200)
 
 
 def _dev_secret(name: str) -> str:
@@ -142,17 +143,28 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--celery-runs", type=int, default=300, help="Celery calls per provider")
     parser.add_argument("--window", type=float, default=15.0, help="throughput window, seconds")
     parser.add_argument("--concurrency", type=int, default=0, help="worker threads (0 = N)")
+    parser.add_argument("--levels", default="50,100,200", help="calls in flight, comma-separated")
+    parser.add_argument(
+        "--pool",
+        type=int,
+        default=int(os.environ.get("BENCH_DB_POOL_MAX", "0") or 0),
+        help="PostgreSQL connections per process through Django's pool (0 = no pool)",
+    )
     args = parser.parse_args(argv)
     chosen = args.sections or ["overhead", "throughput", "logscale"]
     unknown = [s for s in chosen if s not in sections]
     if unknown:
         parser.error(f"unknown section(s): {', '.join(unknown)}; choose from {', '.join(sections)}")
+    if args.pool:
+        os.environ["BENCH_DB_POOL_MAX"] = str(args.pool)
+        os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings_pool"
     sandbox = Sandbox().start()
     try:
         ctx = Context(sandbox=sandbox, queue=_setup(sandbox))
         ctx.skills = bench_skills()
         ctx.overhead_runs, ctx.celery_runs = args.runs, args.celery_runs
         ctx.tp_window, ctx.concurrency = args.window, args.concurrency
+        ctx.levels = tuple(int(n) for n in args.levels.split(","))
         machine = _machine()
         rows: list[Row] = []
         for name in chosen:

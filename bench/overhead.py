@@ -85,7 +85,7 @@ def _rows(label: str, results: dict[str, tuple[list[float], list[float]]]) -> li
         rows.append(
             Row(
                 "overhead",
-                f"{label}, {kind}: skill − direct SDK p50/p95/p99 (n={len(diffs)}; "
+                f"{label}, {kind}: skill - direct SDK p50/p95/p99 (n={len(diffs)}; "
                 f"direct p50 {percentile(direct, 50):.2f} ms)",
                 f"{p50:.2f} / {p95:.2f} / {p99:.2f} ms",
                 f"≤ {p50_target:g} / {p95_target:g} ms",
@@ -110,7 +110,7 @@ def run(ctx) -> list[Row]:
     direct = {kind: direct_call(ctx.skills[kind], INPUT) for kind in PROVIDER_KINDS}
     db_connection.close()
     in_process = {kind: (direct[kind], _in_process(ctx.skills[kind])) for kind in PROVIDER_KINDS}
-    print(f"  in-process: {ctx.overhead_runs} × {len(in_process)} providers", flush=True)
+    print(f"  in-process: {ctx.overhead_runs} x {len(in_process)} providers", flush=True)
     rows = _rows("in-process", _measure(in_process, ctx.overhead_runs))
     worker = Worker(concurrency=8, queue=ctx.queue).start()
     try:
@@ -118,7 +118,7 @@ def run(ctx) -> list[Row]:
             kind: (direct[kind], _through_celery(ctx.skills[kind])) for kind in PROVIDER_KINDS
         }
         runs = ctx.celery_runs
-        print(f"  Celery: {runs} × {len(celery)} providers", flush=True)
+        print(f"  Celery: {runs} x {len(celery)} providers", flush=True)
         rows += _rows("Celery", _measure(celery, runs))
     finally:
         worker.stop()

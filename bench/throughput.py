@@ -3,7 +3,7 @@
 Sandbox latency 1 s. A closed loop keeps N invocations in flight through the Celery path
 (`create_invocation` → broker → a threads-pool worker of N threads): whenever the caller
 sees rows finish it creates as many new ones. Completions are counted over a window that
-starts after a warm-up; end-to-end latency is `finished_at − created_at` of each row (both
+starts after a warm-up; end-to-end latency is `finished_at - created_at` of each row (both
 wall-clock stamps on this machine, so the caller's polling interval does not inflate it).
 Memory is the worker's peak RSS (VmHWM of the worker and its children, from /proc).
 """
@@ -80,8 +80,9 @@ def _drive(key: str, in_flight: int, warmup: float, window: float, worker: Worke
     }
 
 
-def run(ctx, levels: tuple[int, ...] = LEVELS, memory_only: bool = False) -> list[Row]:
+def run(ctx, memory_only: bool = False) -> list[Row]:
     ctx.sandbox.set_latency(LATENCY_S * 1000)
+    levels = ctx.levels
     key = ctx.skills["azure_openai"]
     rows: list[Row] = []
     if memory_only:
