@@ -1,0 +1,125 @@
+"""Provider endpoints: thin declarations over byok_admin.api.base and the provider services."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from byok_admin.api.base import (
+    CrudViewSet,
+    NewestFirstCursor,
+    ReadOnlyViewSet,
+    drf_errors,
+)
+
+from .. import services
+from ..integrations import IntegrationError, set_integration_mode
+from ..models import AliasMapping, Connection, HealthCheck, ModelAlias, Provider
+from . import filters
+from .serializers import (
+    AliasMappingSerializer,
+    ConnectionSerializer,
+    ConnectionTestSerializer,
+    DiagnosisSerializer,
+    HealthCheckSerializer,
+    IntegrationSwitchSerializer,
+    ModelAliasSerializer,
+    ProviderSerializer,
+)
+
+
+class ProviderViewSet(mixins.UpdateModelMixin, ReadOnlyViewSet):
+    """Providers by kind; PATCH switches the integration mode (OEM ↔ BYOK)."""
+
+    queryset = Provider.objects.all()
+    serializer_class = ProviderSerializer
+    lookup_field = "kind"
+    http_method_names = ["get", "patch", "head", "options"]
+
+    @extend_schema(request=IntegrationSwitchSerializer, responses=ProviderSerializer)
+    def partial_update(self, request: Request, kind: str | None = None) -> Response:
+        """Switch mode; 400 lists what the new mode lacks, unless `force` is true."""
+        provider = self.get_object()
+        switch = IntegrationSwitchSerializer(data=request.data)
+        switch.is_valid(raise_exception=True)
+        try:
+            with self.audited():
+                provider = set_integration_mode(
+                    provider,
+                    switch.validated_data["integration_mode"],
+                    force=switch.validated_data["force"],
+                )
+        except IntegrationError as exc:
+            raise ValidationError(drf_errors(exc)) from exc
+        return Response(self.get_serializer(provider).data)
+
+
+class ConnectionViewSet(CrudViewSet):
+    """Connections, addressed by name (or id). Secrets are write-only."""
+
+    queryset = Connection.objects.select_related("provider")
+    serializer_class = ConnectionSerializer
+    filterset_class = filters.ConnectionFilter
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
+
+    def get_object(self) -> Connection:
+        key = self.kwargs["pk"]
+        queryset = self.filter_queryset(self.get_queryset())
+        conn = queryset.filter(name=key).first()
+        if conn is None and key.isdigit():
+            conn = queryset.filter(pk=int(key)).first()
+        if conn is None:
+            conn = get_object_or_404(queryset.none())
+        self.check_object_permissions(self.request, conn)
+        return conn
+
+    @extend_schema(request=ConnectionTestSerializer, responses=DiagnosisSerializer)
+    @action(detail=True, methods=["post"])
+    def test(self, request: Request, pk: str | None = None) -> Response:
+        """Run the connection test now (a real minimal call); the diagnosis says what to fix."""
+        conn = self.get_object()
+        params = ConnectionTestSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        diagnosis = services.test_connection(
+            conn, user=request.user, model=params.validated_data.get("model")
+        )
+        return Response(DiagnosisSerializer(diagnosis).data)
+
+
+class ModelAliasViewSet(ReadOnlyViewSet):
+    """The console's alias catalogue (read-only; map aliases through alias-mappings)."""
+
+    queryset = ModelAlias.objects.select_related("provider", "default_version")
+    serializer_class = ModelAliasSerializer
+    filterset_class = filters.ModelAliasFilter
+    lookup_field = "key"
+
+
+class AliasMappingViewSet(CrudViewSet):
+    """BYOK alias → connection + model; one active per alias (a new one retires the old)."""
+
+    queryset = AliasMapping.objects.select_related("alias", "connection__provider")
+    serializer_class = AliasMappingSerializer
+    filterset_class = filters.AliasMappingFilter
+
+
+class HealthCheckCursor(NewestFirstCursor):
+    ordering = ("-checked_at", "-id")
+
+
+class HealthCheckViewSet(ReadOnlyViewSet):
+    """Health-check and connection-test history, newest first."""
+
+    serializer_class = HealthCheckSerializer
+    filterset_class = filters.HealthCheckFilter
+    read_capability = "view_logs"
+    pagination_class = HealthCheckCursor
+
+    def get_queryset(self) -> QuerySet[HealthCheck]:
+        return HealthCheck.objects.select_related("connection", "triggered_by")

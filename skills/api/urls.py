@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from rest_framework.routers import SimpleRouter
+
+from . import runs, views
+
+router = SimpleRouter()
+router.register("skills", views.SkillViewSet, basename="skill")
+router.register("skill-variants", views.SkillVariantViewSet, basename="skill-variant")
+router.register(
+    "model-provider-policies", views.ModelProviderPolicyViewSet, basename="model-provider-policy"
+)
+router.register("version-overrides", views.VersionOverrideViewSet, basename="version-override")
+router.register("invocations", runs.InvocationViewSet, basename="invocation")
+router.register("agents", views.AgentViewSet, basename="agent")
+router.register("agent-runs", runs.AgentRunViewSet, basename="agent-run")
+urlpatterns = router.urls
