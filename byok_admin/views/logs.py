@@ -1,19 +1,17 @@
+"""Logs: the BYOK validation view (outbound HTTPS log) and the generative AI log."""
+
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404
 
 from auditlog import queries
 from auditlog.forms import OutboundFilterForm
-from providers.models import Provider
+from skills.models import Invocation
 
-from .access import requires
-
-
-@login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "byok_admin/dashboard.html", {"providers": Provider.objects.all()})
+from ..access import requires
+from ..forms import InvocationFilterForm
+from .base import page, page_query, paginate
 
 
 @requires("view_logs")
@@ -38,4 +36,35 @@ def validation(request: HttpRequest) -> HttpResponse:
         next_query = params.urlencode()
     context = {"form": form, "page": result, "next_query": next_query, "cursor_error": cursor_error}
     template = "byok_admin/_outbound_rows.html" if request.htmx else "byok_admin/validation.html"
-    return render(request, template, context)
+    return page(request, template, context)
+
+
+@requires("view_logs")
+def invocations(request: HttpRequest) -> HttpResponse:
+    """The generative AI log: every skill run, newest first, filtered by skill/status/route."""
+    form = InvocationFilterForm(request.GET)
+    rows, prev_query, next_query = None, "", ""
+    if form.is_valid():
+        queryset = Invocation.objects.filter(**form.filters()).select_related(
+            "skill", "provider", "connection"
+        )
+        rows = paginate(queryset.order_by("-created_at", "-id"), form.cleaned_data.get("page"))
+        if rows.has_next:
+            next_query = page_query(request, rows.number + 1)
+        if rows.has_previous:
+            prev_query = page_query(request, rows.number - 1)
+    context = {"form": form, "rows": rows, "next_query": next_query, "prev_query": prev_query}
+    return page(request, "byok_admin/invocations.html", context)
+
+
+@requires("view_logs")
+def invocation_detail(request: HttpRequest, pk: str) -> HttpResponse:
+    invocation = get_object_or_404(
+        Invocation.objects.select_related(
+            "skill", "provider", "connection", "alias", "variant", "requested_by"
+        ),
+        pk=pk,
+    )
+    outbound = invocation.outbound_requests.order_by("created_at", "id")
+    context = {"invocation": invocation, "outbound": outbound}
+    return page(request, "byok_admin/invocation_detail.html", context)
