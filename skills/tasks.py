@@ -32,3 +32,11 @@ def run_health_checks_task() -> None:
 @shared_task(name="skills.check_connection", acks_late=True, ignore_result=True)
 def check_connection_task(connection_id: int) -> None:
     health.check_connection(connection_id)
+
+
+@shared_task(name="skills.run_agent_run", acks_late=True, ignore_result=True)
+def run_agent_run_task(run_id: str) -> None:
+    """Idempotent: the claim lets only one delivery of this id run it."""
+    from .services.agents import run_agent
+
+    run_agent(run_id)

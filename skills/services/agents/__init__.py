@@ -1,0 +1,24 @@
+"""AI agent runs: create (row first, publish on commit), run (claim once, loop), sweep."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...choices import InvocationStatus, Source
+from ...models import AgentRun
+from .runner import run_agent
+from .runs import cancel_agent_run, create_agent_run
+
+
+def run_agent_now(
+    agent_key: str, goal: str, *, user: Any = None, source: str = Source.CLI
+) -> AgentRun:
+    """Create and run an agent run in this process (the `run_agent` command's path)."""
+    run = create_agent_run(agent_key, goal, user=user, source=source, publish=False)
+    if run.status == InvocationStatus.QUEUED:
+        run_agent(run.pk)
+    run.refresh_from_db()
+    return run
+
+
+__all__ = ["cancel_agent_run", "create_agent_run", "run_agent", "run_agent_now"]

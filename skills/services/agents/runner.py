@@ -1,0 +1,263 @@
+"""The agent loop: model call → tool calls → model call … until a text answer or max_steps.
+
+The model sees system = role + instructions, the goal as the user message and the agent's
+tools; each tool call it asks for runs server-side (tools.py) and its result goes back as a
+tool message. Every model call and every tool call is an `AgentStep` row written as it
+happens, so a run in progress can be watched and a failed one explained. Provider errors are
+retried like a skill's (same budget, backoff and outbound capture, attributed to the run).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditlog.choices import Purpose
+from providers.adapters.base import ChatRequest, ChatResult, Message, ProviderError, ToolSpec
+
+from ...choices import InvocationStatus, StepKind
+from ...models import AgentRun, AgentStep, AgentTool
+from ..errors import ResolutionError
+from ..execution import Budget, _release_db_connection, backoff, describe_error, error_code
+from ..resolution import AgentResolution, resolve_agent
+from . import runs, tools
+
+logger = logging.getLogger(__name__)
+
+TOOL_RESULT_MAX_CHARS = 16_000
+
+
+class Stopped(Exception):
+    """The run was cancelled or taken over by another worker: stop quietly."""
+
+
+@dataclass
+class Loop:
+    """What one run of the loop learned; written on the run in one UPDATE at the end."""
+
+    run: AgentRun
+    token: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    trace: list[dict] = field(default_factory=list)
+    index: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    attempts: int = 0
+
+    def fail(self, code: str, message: str) -> None:
+        self.fields.update(status=InvocationStatus.FAILED, error_code=code, error_message=message)
+
+    def step(self, kind: str, **values: Any) -> AgentStep:
+        if not runs.still_owned(self.run.pk, self.token):
+            raise Stopped
+        self.index += 1
+        return AgentStep.objects.create(run=self.run, index=self.index, kind=kind, **values)
+
+
+def run_agent(run_id: uuid.UUID | str) -> AgentRun | None:
+    """Run one agent run if this call wins the claim; otherwise return None quietly."""
+    try:
+        run_id = uuid.UUID(str(run_id))
+    except ValueError:
+        logger.warning("ignoring a task for malformed agent run id %r", run_id)
+        return None
+    token = runs.claim(run_id)
+    if token is None:
+        return None
+    run = AgentRun.objects.select_related("agent", "requested_by").get(pk=run_id)
+    last = AgentStep.objects.filter(run=run).order_by("-index").first()
+    loop = Loop(run=run, token=token, index=last.index if last else 0)
+    try:
+        _loop(loop)
+    except Stopped:
+        run.refresh_from_db()
+        return run
+    except Exception:
+        logger.exception("agent run %s failed unexpectedly", run.pk)
+        loop.fail(
+            "internal", "Unexpected error while running the agent; the worker log has details."
+        )
+    loop.fields.setdefault("status", InvocationStatus.SUCCEEDED)
+    loop.fields.update(
+        resolution_trace=loop.trace,
+        prompt_tokens=loop.prompt_tokens,
+        completion_tokens=loop.completion_tokens,
+        attempts=loop.attempts,
+    )
+    runs.finish(run, token, loop.fields)
+    run.refresh_from_db()
+    return run
+
+
+def _loop(loop: Loop) -> None:
+    run, agent = loop.run, loop.run.agent
+    try:
+        resolution = resolve_agent(agent, trace=loop.trace)
+    except ResolutionError as exc:
+        loop.trace = exc.trace
+        loop.fail(exc.code, exc.message)
+        return
+    loop.fields.update(
+        route=resolution.route,
+        provider_id=resolution.provider.pk,
+        connection_id=resolution.connection.pk,
+        model=resolution.model,
+    )
+    agent_tools = {t.name: t for t in AgentTool.objects.filter(agent=agent)}
+    specs = tuple(
+        ToolSpec(name=t.name, description=t.description, parameters=tools.parameters_of(t))
+        for t in agent_tools.values()
+    )
+    system = "\n\n".join(part for part in (agent.role.strip(), agent.instructions.strip()) if part)
+    messages: list[Message] = [Message(role="user", content=run.goal)]
+    sent = 0  # messages already shown in an earlier model step
+    for turn in range(1, agent.max_steps + 1):
+        request = ChatRequest(
+            model=resolution.model, messages=tuple(messages), system=system, tools=specs
+        )
+        result = _model_step(loop, resolution, request, new=messages[sent:], first=turn == 1)
+        sent = len(messages)
+        if result is None:
+            return
+        if not result.tool_calls:
+            loop.fields["output"] = result.text
+            return
+        if turn == agent.max_steps:
+            loop.fail(
+                "max_steps",
+                f"Agent {agent.key} reached its limit of {agent.max_steps} model step(s) "
+                "without a final answer; raise max steps on Agents or narrow the goal.",
+            )
+            return
+        messages.append(
+            Message(role="assistant", content=result.text, tool_calls=result.tool_calls)
+        )
+        for call in result.tool_calls:
+            content = _tool_step(loop, agent_tools, call.name, call.arguments)
+            messages.append(
+                Message(role="tool", content=content, tool_call_id=call.id, name=call.name)
+            )
+
+
+def _model_step(
+    loop: Loop,
+    resolution: AgentResolution,
+    request: ChatRequest,
+    *,
+    new: list[Message],
+    first: bool,
+) -> ChatResult | None:
+    """One model call with retries, recorded as a step; None (and the run failed) on error."""
+    started = time.monotonic()
+    budget = Budget.start()
+    result, error, request_ids = _call(loop.run.pk, resolution, request, budget)
+    loop.attempts += budget.attempts
+    payload: dict[str, Any] = {
+        "model": request.model,
+        "messages": [_message_json(m) for m in new],
+        "tools": [t.name for t in request.tools],
+    }
+    if first:
+        payload["system"] = request.system
+    response: dict[str, Any] = {"attempts": budget.attempts, "provider_request_ids": request_ids}
+    usage = result.usage if result is not None else None
+    if result is not None:
+        response.update(
+            text=result.text,
+            tool_calls=[
+                {"id": c.id, "name": c.name, "arguments": c.arguments} for c in result.tool_calls
+            ],
+            finish_reason=result.finish_reason,
+            model=result.model,
+        )
+        loop.prompt_tokens += usage.prompt_tokens
+        loop.completion_tokens += usage.completion_tokens
+    elif error is not None:
+        response.update(error=describe_error(error), error_code=error_code(error))
+    loop.step(
+        StepKind.MODEL_CALL,
+        request=payload,
+        response=response,
+        ok=result is not None,
+        prompt_tokens=usage.prompt_tokens if usage else 0,
+        completion_tokens=usage.completion_tokens if usage else 0,
+        latency_ms=round((time.monotonic() - started) * 1000),
+    )
+    if result is None and error is not None:
+        loop.fail(error_code(error), f"Model step {loop.index}: {describe_error(error)}")
+    return result
+
+
+def _call(
+    run_id: uuid.UUID, resolution: AgentResolution, request: ChatRequest, budget: Budget
+) -> tuple[ChatResult | None, ProviderError | None, list[str]]:
+    """The skills' retry policy (execution.call_route's), with requests attributed to the run."""
+    from providers.adapters import get_adapter
+    from providers.outbound import outbound_scope
+
+    request_ids: list[str] = []
+    attempt = 0
+    while True:
+        attempt += 1
+        budget.attempts += 1
+        try:
+            adapter = get_adapter(resolution.connection)
+            _release_db_connection()
+            with outbound_scope(
+                purpose=Purpose.AGENT,
+                agent_run_id=run_id,
+                attempt=attempt,
+                route=resolution.route,
+            ):
+                result = adapter.chat(request)
+        except ProviderError as exc:
+            if exc.provider_request_id:
+                request_ids.append(exc.provider_request_id)
+            error = exc
+        else:
+            if result.provider_request_id:
+                request_ids.append(result.provider_request_id)
+            return result, None, request_ids
+        if not error.retryable or attempt >= budget.max_attempts:
+            return None, error, request_ids
+        delay = backoff(attempt, error.retry_after)
+        if time.monotonic() + delay >= budget.deadline:
+            return None, error, request_ids
+        time.sleep(delay)
+
+
+def _tool_step(loop: Loop, agent_tools: dict[str, AgentTool], name: str, arguments: Any) -> str:
+    """Run one tool call, record it, and return the text the model reads back."""
+    started = time.monotonic()
+    try:
+        outcome = tools.execute(agent_tools, name, arguments, loop.run)
+    except Exception:
+        logger.exception("tool %s of agent run %s failed", name, loop.run.pk)
+        outcome = tools.ToolOutcome.error(f"Tool {name} failed unexpectedly; try another way.")
+    content = json.dumps(outcome.result, ensure_ascii=False, default=str)
+    if len(content) > TOOL_RESULT_MAX_CHARS:
+        content = content[:TOOL_RESULT_MAX_CHARS] + " …(truncated)"
+    loop.step(
+        StepKind.TOOL_CALL,
+        tool_name=name[:64],
+        request={"arguments": arguments},
+        response=outcome.result,
+        ok=outcome.ok,
+        latency_ms=round((time.monotonic() - started) * 1000),
+    )
+    return content
+
+
+def _message_json(message: Message) -> dict[str, Any]:
+    data: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.tool_calls:
+        data["tool_calls"] = [
+            {"id": c.id, "name": c.name, "arguments": c.arguments} for c in message.tool_calls
+        ]
+    if message.tool_call_id:
+        data["tool_call_id"] = message.tool_call_id
+    return data
