@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import aiohttp
 import pytest
@@ -17,6 +18,14 @@ from openai import AsyncAzureOpenAI
 from providers.sandbox import defaults
 from providers.sandbox.config import Latency, SandboxConfig
 from providers.sandbox.server import SandboxServer
+
+
+def _run_in_own_loop(coro):  # type: ignore[no-untyped-def]
+    """asyncio.run in a fresh thread: a browser test on the same worker may hold this thread's
+    event loop (Playwright's sync API), and asyncio.run refuses to nest."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
 
 AZURE_PATH = "/openai/deployments/gpt4o-prod/chat/completions?api-version=2024-10-21"
 
@@ -43,7 +52,7 @@ def _burst(url: str, path: str, headers: dict[str, str], body: dict, count: int)
             results = await asyncio.gather(*(one() for _ in range(count)))
             return results, time.perf_counter() - started
 
-    return asyncio.run(run())
+    return _run_in_own_loop(run())
 
 
 def test_200_concurrent_requests_with_1s_latency(slow_sandbox):
@@ -93,6 +102,6 @@ def test_concurrent_sdk_requests(slow_sandbox):
             elapsed = time.perf_counter() - started
         return sum(1 for r in responses if r.choices[0].message.content), elapsed
 
-    answered, elapsed = asyncio.run(run())
+    answered, elapsed = _run_in_own_loop(run())
     assert answered == 50
     assert elapsed < 3.0, f"50 SDK requests with 1 s latency took {elapsed:.2f}s"
