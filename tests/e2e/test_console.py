@@ -1,0 +1,169 @@
+"""The console's main pages in a real browser, against the provider sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from auditlog.models import AuditEvent
+from byok_admin.services.demo import seed_demo
+from config.celery import app as celery_app
+from providers.choices import IntegrationMode, ProviderKind
+from providers.models import Connection, Provider
+from providers.sandbox import defaults as sandbox_defaults
+from providers.sandbox.server import SandboxServer
+
+from .conftest import login
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+NEW_KEY = sandbox_defaults.AZURE_DEFAULT_KEY
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[SandboxServer]:
+    with SandboxServer() as server:
+        yield server
+
+
+@pytest.fixture
+def demo(sandbox: SandboxServer) -> SandboxServer:
+    seed_demo(sandbox.url)
+    return sandbox
+
+
+@pytest.fixture
+def eager_tasks() -> Iterator[None]:
+    """No worker runs beside the live server: the run executes inside the request."""
+    saved = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = saved
+
+
+def _create_connection(page, live_server, sandbox: SandboxServer, name: str) -> None:
+    page.goto(f"{live_server.url}/connections/new/")
+    page.select_option("select[name=provider]", label="Azure OpenAI")
+    page.fill("input[name=name]", name)
+    page.fill(
+        "input[name=endpoint]", f"{sandbox.url}/azure/{sandbox_defaults.AZURE_DEFAULT_RESOURCE}"
+    )
+    page.fill("input[name=api_version]", sandbox_defaults.AZURE_API_VERSION)
+    page.select_option("select[name=api_style]", "deployments")
+    page.fill("input[name=secret_api_key]", NEW_KEY)
+    page.click("form.connection-form button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/connections/")
+
+
+def test_it_switches_a_provider_to_oem_and_back_to_byok(page, live_server, admin_user, demo):
+    login(page, live_server, admin_user.username)
+    page.wait_for_url(f"{live_server.url}/")
+    card = page.locator("#provider-azure_openai")
+    assert "BYOK" in card.locator(".badge").inner_text()
+    card.locator("button.switch").click()
+    page.locator("#provider-azure_openai .badge", has_text="OEM").wait_for()
+    assert Provider.objects.get(kind=ProviderKind.AZURE_OPENAI).integration_mode == "oem"
+    page.locator("#provider-azure_openai button.switch").click()
+    page.locator("#provider-azure_openai .badge", has_text="BYOK").wait_for()
+    assert Provider.objects.get(kind=ProviderKind.AZURE_OPENAI).integration_mode == "byok"
+
+
+def test_it_shows_a_refused_switch_as_the_readiness_message(page, live_server, admin_user, demo):
+    Connection.objects.filter(provider__kind=ProviderKind.AZURE_OPENAI, owner="platform").update(
+        is_active=False
+    )
+    login(page, live_server, admin_user.username)
+    page.wait_for_url(f"{live_server.url}/")
+    page.locator("#provider-azure_openai button.switch").click()
+    alert = page.locator("#provider-azure_openai .alert.error")
+    alert.wait_for()
+    assert "platform has no active connection" in alert.inner_text()
+    provider = Provider.objects.get(kind=ProviderKind.AZURE_OPENAI)
+    assert provider.integration_mode == IntegrationMode.BYOK
+
+
+def test_it_creates_a_connection_and_tests_it_inline(page, live_server, admin_user, demo):
+    login(page, live_server, admin_user.username)
+    _create_connection(page, live_server, demo, "fabrikam-azure")
+    conn = Connection.objects.get(name="fabrikam-azure")
+    row = page.locator(f"#connection-{conn.pk}")
+    assert "127.0.0.1" in row.inner_text()
+    row.locator("button.test").click()
+    diagnosis = page.locator(f"#diagnosis-{conn.pk} .diagnosis")
+    diagnosis.wait_for()
+    assert "Connection works" in diagnosis.inner_text()
+
+
+def test_it_keeps_typed_values_but_not_the_secret_after_an_error(
+    page, live_server, admin_user, demo
+):
+    login(page, live_server, admin_user.username)
+    page.goto(f"{live_server.url}/connections/new/")
+    page.select_option("select[name=provider]", label="Azure OpenAI")
+    page.fill("input[name=name]", "half-done")
+    page.fill("input[name=endpoint]", "https://evil.example.net")
+    page.fill("input[name=secret_api_key]", NEW_KEY)
+    page.click("form.connection-form button[type=submit]")
+    assert page.locator(".field.invalid").count() >= 1
+    assert page.input_value("input[name=name]") == "half-done"
+    assert page.input_value("input[name=secret_api_key]") == ""
+    assert NEW_KEY not in page.content()
+
+
+def test_it_runs_a_skill_and_shows_its_output_and_trace(
+    page, live_server, operator_user, demo, eager_tasks
+):
+    login(page, live_server, operator_user.username)
+    page.goto(f"{live_server.url}/skills/incident_summarization/")
+    page.fill("input[name=short_description]", "Email down for the sales floor")
+    page.fill("textarea[name=description]", "Outlook cannot reach the server since 9am.")
+    page.click("form.run-form button[type=submit]")
+    result = page.locator("#result")
+    result.wait_for()
+    assert "Succeeded" in result.locator(".status").inner_text()
+    assert result.locator("pre.output").inner_text().strip()
+    assert result.locator("ol.trace li").count() >= 3
+    link = result.locator("a", has_text="Outbound requests")
+    assert "invocation=" in link.get_attribute("href")
+    link.click()
+    assert page.locator("table.log tbody tr").count() >= 1
+
+
+def test_it_shows_a_connection_change_in_the_audit_trail(page, live_server, admin_user, demo):
+    login(page, live_server, admin_user.username)
+    conn = Connection.objects.get(name="contoso-azure")
+    page.goto(f"{live_server.url}/connections/{conn.pk}/")
+    page.fill("input[name=description]", "Renamed in the console")
+    page.click("form.connection-form button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/connections/")
+    page.goto(f"{live_server.url}/audit/")
+    first = page.locator("table.audit > tbody > tr").first
+    assert "contoso-azure" in first.inner_text()
+    assert "Renamed in the console" in first.inner_text()
+    assert AuditEvent.objects.filter(actor=admin_user).exists()
+
+
+def test_it_never_shows_a_connection_secret_on_any_page(
+    page, live_server, admin_user, demo, eager_tasks
+):
+    login(page, live_server, admin_user.username)
+    _create_connection(page, live_server, demo, "secret-scan")
+    conn = Connection.objects.get(name="secret-scan")
+    page.locator(f"#connection-{conn.pk} button.test").click()
+    page.locator(f"#diagnosis-{conn.pk} .diagnosis").wait_for()
+    seen = {"/connections/": page.content()}
+    for path in [
+        "/",
+        f"/connections/{conn.pk}/",
+        "/aliases/",
+        "/skills/",
+        "/invocations/",
+        "/audit/",
+        f"/validation/?connection={conn.name}",
+    ]:
+        page.goto(f"{live_server.url}{path}")
+        seen[path] = page.content()
+    assert "••••" + NEW_KEY[-4:] in seen["/connections/"]
+    leaks = [path for path, html in seen.items() if NEW_KEY in html]
+    assert leaks == []
