@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .services import health, invocations, retention, sweeper
+from .services import agents, health, invocations, retention, sweeper
+from .services.agents import sweeper as agent_sweeper
 
 
 @shared_task(name="skills.run_invocation", acks_late=True, ignore_result=True)
@@ -16,6 +17,7 @@ def run_invocation_task(invocation_id: str) -> None:
 @shared_task(name="skills.sweep_invocations", ignore_result=True)
 def sweep_invocations_task() -> None:
     sweeper.sweep()
+    agent_sweeper.sweep_agent_runs()
 
 
 @shared_task(name="skills.purge_old_records", ignore_result=True)
@@ -37,6 +39,4 @@ def check_connection_task(connection_id: int) -> None:
 @shared_task(name="skills.run_agent_run", acks_late=True, ignore_result=True)
 def run_agent_run_task(run_id: str) -> None:
     """Idempotent: the claim lets only one delivery of this id run it."""
-    from .services.agents import run_agent
-
-    run_agent(run_id)
+    agents.run_agent(run_id)
