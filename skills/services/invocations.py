@@ -132,7 +132,9 @@ def invoke_now(
         publish=False,
     )
     if invocation.status == InvocationStatus.QUEUED:
-        run_invocation(invocation.pk)
+        finished = run_invocation(invocation.pk)
+        if finished is not None:
+            return finished  # already read back by `_finish`
     invocation.refresh_from_db()
     return invocation
 

@@ -68,18 +68,29 @@ class _Trace:
 
 
 def policy_for(skill: Skill) -> tuple[ModelProviderPolicy | None, str]:
-    """The policy that governs `skill` and a sentence saying which one it is."""
-    policies = ModelProviderPolicy.objects.filter(is_active=True).select_related(
-        "provider", "fallback_provider"
+    """The policy that governs `skill` and a sentence saying which one it is.
+
+    One query for the three candidate scopes (it runs twice per invocation: at creation for
+    the rate limits, and in resolution); the most specific active one wins.
+    """
+    candidates = (
+        ModelProviderPolicy.objects.filter(is_active=True)
+        .filter(
+            Q(scope=PolicyScope.SKILL, skill=skill)
+            | Q(scope=PolicyScope.SKILL_GROUP, skill_group=skill.group)
+            | Q(scope=PolicyScope.INSTANCE)
+        )
+        .select_related("provider", "fallback_provider")
+        .order_by("pk")
     )
-    policy = policies.filter(scope=PolicyScope.SKILL, skill=skill).first()
-    if policy:
+    best: dict[str, ModelProviderPolicy] = {}
+    for policy in candidates:
+        best.setdefault(policy.scope, policy)
+    if policy := best.get(PolicyScope.SKILL):
         return policy, f"skill customisation for {skill.key} on {PROVIDERS_PAGE}"
-    policy = policies.filter(scope=PolicyScope.SKILL_GROUP, skill_group=skill.group).first()
-    if policy:
+    if policy := best.get(PolicyScope.SKILL_GROUP):
         return policy, f"skill group {skill.group} customisation on {PROVIDERS_PAGE}"
-    policy = policies.filter(scope=PolicyScope.INSTANCE).first()
-    if policy:
+    if policy := best.get(PolicyScope.INSTANCE):
         return policy, f"instance default on {PROVIDERS_PAGE}"
     return None, ""
 
@@ -276,7 +287,13 @@ def _variant(
             "variant", f"{variant.name} v{variant.version}", f"{label} override on {VERSIONS_PAGE}"
         )
         return variant
-    variant = published.filter(is_default=True, provider=provider).order_by("-version").first()
+    # The provider's own published default, else the one for any provider: one query.
+    defaults = list(
+        published.filter(is_default=True)
+        .filter(Q(provider=provider) | Q(provider__isnull=True))
+        .order_by("-version", "-pk")
+    )
+    variant = next((v for v in defaults if v.provider_id == provider.pk), None)
     if variant is not None:
         t.add(
             "variant",
@@ -284,7 +301,7 @@ def _variant(
             f"published default for {provider.kind}",
         )
         return variant
-    variant = published.filter(is_default=True, provider__isnull=True).order_by("-version").first()
+    variant = next((v for v in defaults if v.provider_id is None), None)
     if variant is not None:
         t.add("variant", f"{variant.name} v{variant.version}", "published default for any provider")
         return variant
@@ -329,7 +346,7 @@ def _route(
         t.add("route", Route.BYOK, f"{provider.name} is set to BYOK on {INTEGRATION_PAGE}")
         mapping = (
             AliasMapping.objects.filter(alias=alias, is_active=True)
-            .select_related("connection")
+            .select_related("connection__provider")
             .first()
         )
         if mapping is None:
@@ -365,6 +382,7 @@ def _route(
     t.add("route", Route.OEM, f"{provider.name} uses the platform key (OEM) on {INTEGRATION_PAGE}")
     connection = (
         Connection.objects.filter(provider=provider, owner=ConnectionOwner.PLATFORM, is_active=True)
+        .select_related("provider")
         .order_by("name")
         .first()
     )
