@@ -40,6 +40,7 @@ class Context:
     tp_window: float = 15.0
     concurrency: int = 0  # worker threads; 0 = as many as calls in flight
     levels: tuple[int, ...] = (50, 100, 200)
+    processes: int = 1  # worker processes for the throughput section
 
 
 def _dev_secret(name: str) -> str:
@@ -143,6 +144,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--celery-runs", type=int, default=300, help="Celery calls per provider")
     parser.add_argument("--window", type=float, default=15.0, help="throughput window, seconds")
     parser.add_argument("--concurrency", type=int, default=0, help="worker threads (0 = N)")
+    parser.add_argument("--processes", type=int, default=1, help="worker processes (throughput)")
     parser.add_argument("--levels", default="50,100,200", help="calls in flight, comma-separated")
     parser.add_argument(
         "--pool",
@@ -164,6 +166,7 @@ def main(argv: list[str]) -> int:
         ctx.skills = bench_skills()
         ctx.overhead_runs, ctx.celery_runs = args.runs, args.celery_runs
         ctx.tp_window, ctx.concurrency = args.window, args.concurrency
+        ctx.processes = args.processes
         ctx.levels = tuple(int(n) for n in args.levels.split(","))
         machine = _machine()
         rows: list[Row] = []

@@ -100,12 +100,15 @@ class Sandbox:
 class Worker:
     """`celery worker --pool threads` as in the Procfile, consuming the bench queue only."""
 
+    started = 0
+
     def __init__(self, concurrency: int, queue: str, prefetch: int = 2) -> None:
+        Worker.started += 1
         self.concurrency = concurrency
         self.queue = queue
         self.prefetch = prefetch
         self.proc: subprocess.Popen | None = None
-        self.log_path = LOG_DIR / f"worker-{concurrency}.log"
+        self.log_path = LOG_DIR / f"worker-{Worker.started}.log"
 
     def start(self) -> Worker:
         LOG_DIR.mkdir(parents=True, exist_ok=True)

@@ -27,7 +27,12 @@ TARGET_EFFICIENCY = 0.95
 TARGET_RSS_MB = 250.0
 
 
-def _drive(key: str, in_flight: int, warmup: float, window: float, worker: Worker) -> dict:
+def _rss(workers: list[Worker]) -> tuple[int, int]:
+    both = [rss_kb(w.pid) for w in workers]
+    return sum(b[0] for b in both), sum(b[1] for b in both)
+
+
+def _drive(key: str, in_flight: int, warmup: float, window: float, workers: list[Worker]) -> dict:
     outstanding: set = set()
     done_in_window = 0
     errors = 0
@@ -55,7 +60,7 @@ def _drive(key: str, in_flight: int, warmup: float, window: float, worker: Worke
                     errors += 1
                 elif ended and created:
                     latencies.append((ended - created).total_seconds() * 1000)
-        peak_rss = max(peak_rss, rss_kb(worker.pid)[1])
+        peak_rss = max(peak_rss, _rss(workers)[1])
         db_connection.close()  # the caller holds no connection while it sleeps
         time.sleep(0.02)
     # Let the rest finish, so the next level starts from an empty queue.
@@ -70,7 +75,7 @@ def _drive(key: str, in_flight: int, warmup: float, window: float, worker: Worke
                 errors += 1
         time.sleep(0.1)
     errors += len(outstanding)  # never finished
-    hwm, _ = rss_kb(worker.pid)
+    hwm, _ = _rss(workers)
     return {
         "completed_per_s": done_in_window / window,
         "errors": errors,
@@ -88,20 +93,29 @@ def run(ctx, memory_only: bool = False) -> list[Row]:
     if memory_only:
         levels = (max(levels),)
     for n in levels:
-        concurrency = ctx.concurrency or n
-        worker = Worker(concurrency=concurrency, queue=ctx.queue).start()
+        processes = max(1, ctx.processes)
+        concurrency = ctx.concurrency or -(-n // processes)
+        workers: list[Worker] = []
         try:
-            print(f"  {n} in flight, worker --concurrency {concurrency} …", flush=True)
-            got = _drive(key, n, warmup=ctx.tp_warmup, window=ctx.tp_window, worker=worker)
+            for _ in range(processes):
+                workers.append(Worker(concurrency=concurrency, queue=ctx.queue).start())
+            print(
+                f"  {n} in flight, {processes} x worker --concurrency {concurrency} …", flush=True
+            )
+            got = _drive(key, n, warmup=ctx.tp_warmup, window=ctx.tp_window, workers=workers)
         finally:
-            worker.stop()
+            for worker in workers:
+                worker.stop()
+        shape = (
+            f"{processes} x {concurrency} threads" if processes > 1 else f"{concurrency} threads"
+        )
         ideal = n / LATENCY_S
         efficiency = got["completed_per_s"] / ideal
         if not memory_only:
             rows.append(
                 Row(
                     "throughput",
-                    f"{n} in flight, 1 s latency (worker {concurrency} threads): completed/s, "
+                    f"{n} in flight, 1 s latency (worker {shape}): completed/s, "
                     f"efficiency, errors, p50/p95 end-to-end",
                     f"{got['completed_per_s']:.1f}/s, {efficiency:.1%}, {got['errors']} errors, "
                     f"{got['p50_ms']:.0f} / {got['p95_ms']:.0f} ms",
@@ -115,7 +129,7 @@ def run(ctx, memory_only: bool = False) -> list[Row]:
             rows.append(
                 Row(
                     "memory",
-                    f"worker peak RSS at {n} in flight (VmHWM, worker + children)",
+                    f"worker peak RSS at {n} in flight ({shape}; VmHWM, all worker processes)",
                     f"{got['rss_peak_mb']:.0f} MB",
                     f"≤ {TARGET_RSS_MB:.0f} MB",
                     got["rss_peak_mb"] <= TARGET_RSS_MB,
