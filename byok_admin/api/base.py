@@ -100,18 +100,6 @@ class ConsoleViewSet(viewsets.GenericViewSet):
         with audit_context(actor=self.request.user, source=AuditSource.API):
             yield
 
-    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
-        with self.audited(), _database_refusals():
-            serializer.save()
-
-    def perform_update(self, serializer: serializers.BaseSerializer) -> None:
-        with self.audited(), _database_refusals():
-            serializer.save()
-
-    def perform_destroy(self, instance: models.Model) -> None:
-        with self.audited(), _database_refusals():
-            instance.delete()
-
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "request": self.request}
 
@@ -135,18 +123,41 @@ def _database_refusals() -> Iterator[None]:
         raise ValidationError(drf_errors(exc)) from exc
 
 
+class AuditedWrites:
+    """Saves and deletes attributed to the caller and guarded against database refusals.
+
+    Listed before DRF's mixins in a viewset's bases so these win over their `perform_*`.
+    """
+
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
+        with self.audited(), _database_refusals():
+            serializer.save()
+
+    def perform_update(self, serializer: serializers.BaseSerializer) -> None:
+        with self.audited(), _database_refusals():
+            serializer.save()
+
+    def perform_destroy(self, instance: models.Model) -> None:
+        with self.audited(), _database_refusals():
+            instance.delete()
+
+
 class ReadOnlyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ConsoleViewSet):
     """List + retrieve."""
 
 
-class ReadUpdateViewSet(mixins.UpdateModelMixin, ReadOnlyViewSet):
+class ReadUpdateViewSet(AuditedWrites, mixins.UpdateModelMixin, ReadOnlyViewSet):
     """List + retrieve + PATCH (no PUT: only the fields a serializer makes writable change)."""
 
     http_method_names = ["get", "patch", "head", "options"]
 
 
 class CrudViewSet(
-    mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin, ReadOnlyViewSet
+    AuditedWrites,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    ReadOnlyViewSet,
 ):
     """The full set; PUT is left out so partial updates are the one way to change a row."""
 

@@ -121,6 +121,7 @@ class ConnectionSerializer(CleanModelSerializer):
             "created_at",
             "updated_at",
         ]
+        extra_kwargs = {"timeout_seconds": {"min_value": 1, "max_value": 600}}
 
     def get_credentials_set(self, conn: Connection) -> list[str]:
         return sorted(conn.secret_names)
