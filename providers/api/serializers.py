@@ -275,6 +275,7 @@ class AliasMappingSerializer(CleanModelSerializer):
         model = AliasMapping
         fields = ["id", "alias", "connection", "model", "is_active", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
+        validators: list = []  # one active per alias is upheld by `save`, not refused
 
     # The one-active rule is enforced by retiring the old mapping on save, not by refusing.
     clean_kwargs = {"validate_constraints": False}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import MultipleObjectsReturned
@@ -94,6 +95,7 @@ class SkillVariantSerializer(CleanModelSerializer):
             "published_at",
         ]
         read_only_fields = ["version", "status", "created_by", "created_at", "published_at"]
+        validators: list = []  # the model's constraints answer, after the version is chosen
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if self.instance is not None:
@@ -113,6 +115,9 @@ class SkillVariantSerializer(CleanModelSerializer):
             request = request_of(self)
             if request is not None and request.user.is_authenticated:
                 attrs["created_by"] = request.user
+        if "temperature" not in attrs and self.instance is None:
+            # The model's default is the float 0.2, which full_clean() refuses as a decimal.
+            attrs["temperature"] = Decimal(str(SkillVariant._meta.get_field("temperature").default))
         return super().validate(attrs)
 
 
