@@ -7,10 +7,13 @@ explicitly:
 - each task starts and ends with `close_old_connections()` and ends by closing its thread's
   connection, so an idle thread holds none;
 - the execution engine also gives the connection back while it waits on a provider, so a
-  thread holds one only around its short reads and writes (claim, resolve, log, finish).
+  thread holds one only around its short reads and writes (claim, resolve, log, finish);
+- except the first few threads of the process (SKILLS_DB_KEEP_CONNECTIONS, default 8; see
+  `skills.services.dbconn`), which keep theirs, so calls at low concurrency do not pay a new
+  PostgreSQL connection (milliseconds) twice per invocation.
 
-Open connections therefore track the threads doing database work at that instant, not the
-pool size; the worst case is still one per thread. The Procfile's default of 64 threads plus
+Open connections therefore track the threads doing database work at that instant plus those
+few, not the pool size; the worst case is still one per thread. The Procfile's default of 64 threads plus
 the web process (2 workers x 4 threads) and beat stays under PostgreSQL's default
 `max_connections` of 100. For the 200-in-flight target set WORKER_CONCURRENCY=200 and raise
 `max_connections` (or put PgBouncer in front); SQLite needs nothing. Schedules live in
@@ -41,8 +44,6 @@ def _fresh_connection(**_: object) -> None:
 
 @task_postrun.connect
 def _release_connection(**_: object) -> None:
-    from django.db import close_old_connections, connection
+    from skills.services.dbconn import release_after_task
 
-    if not connection.in_atomic_block:
-        close_old_connections()
-        connection.close()
+    release_after_task()

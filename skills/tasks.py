@@ -11,7 +11,7 @@ from .services.agents import sweeper as agent_sweeper
 @shared_task(name="skills.run_invocation", acks_late=True, ignore_result=True)
 def run_invocation_task(invocation_id: str) -> None:
     """Idempotent: the claim lets only one delivery of this id run it."""
-    invocations.run_invocation(invocation_id)
+    invocations.run_invocation(invocation_id, read_back=False)
 
 
 @shared_task(name="skills.sweep_invocations", ignore_result=True)

@@ -16,12 +16,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db import connection as db_connection
-
 from providers.adapters.base import ChatRequest, ChatResult, ErrorKind, Message, ProviderError
 
 from ..choices import ResponseFormat
 from .config import tunable, tunable_int
+from .dbconn import release_while_waiting
 from .resolution import Resolution
 
 _rng = random.SystemRandom()
@@ -76,16 +75,6 @@ def backoff(attempt: int, retry_after: float | None) -> float:
     return delay
 
 
-def _release_db_connection() -> None:
-    """Give the DB connection back while waiting on the network (one per thread).
-
-    Only outside a transaction: inside one (tests, callers' atomic blocks) the connection
-    carries uncommitted work and must stay.
-    """
-    if not db_connection.in_atomic_block:
-        db_connection.close()
-
-
 def call_route(
     resolution: Resolution,
     request: ChatRequest,
@@ -106,7 +95,7 @@ def call_route(
         outcome.attempts = route_attempt
         try:
             adapter = get_adapter(resolution.connection)
-            _release_db_connection()
+            release_while_waiting()
             with outbound_scope(
                 purpose="invocation",
                 invocation_id=invocation_id,
