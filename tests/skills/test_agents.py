@@ -12,7 +12,7 @@ from auditlog.models import OutboundRequest
 from byok_admin.services.demo import seed_demo
 from providers.adapters import clear_cache
 from providers.choices import ProviderKind
-from providers.models import AliasMapping, Provider
+from providers.models import AliasMapping, Connection, Provider
 from providers.sandbox import defaults as sandbox_defaults
 from providers.sandbox.server import SandboxServer
 from skills.choices import InvocationStatus, StepKind, ToolKind
@@ -151,3 +151,28 @@ def test_it_runs_the_sample_triage_agent_with_its_skill_tool(demo) -> None:
     assert tool_step.ok, tool_step.response
     invocation = Invocation.objects.get(pk=tool_step.response["invocation"])
     assert (invocation.status, invocation.source) == (InvocationStatus.SUCCEEDED, "agent")
+
+
+def test_it_fails_at_once_on_a_permanent_provider_error_without_the_key(demo) -> None:
+    note_agent(ProviderKind.AZURE_OPENAI)
+    conn = Connection.objects.get(name="contoso-azure")
+    conn.set_secrets({"api_key": "sandbox-wrong-key-000000000"})
+    conn.save()
+    run = run_agent_now("note_taker", NOTE_GOAL)
+    assert (run.status, run.error_code, run.attempts) == (
+        InvocationStatus.FAILED,
+        "provider_auth",
+        1,
+    )
+    assert run.error_message.startswith("Model step 1: ")
+    step = run.steps.get()
+    assert (step.kind, step.ok) == (StepKind.MODEL_CALL, False)
+    assert "sandbox-wrong-key" not in json.dumps([run.error_message, step.response])
+
+
+def test_it_runs_skills_as_the_user_who_started_the_run(demo, operator_user) -> None:
+    triage = Agent.objects.get(key="incident_triage")
+    AgentTool.objects.filter(agent=triage).exclude(kind=ToolKind.RUN_SKILL).delete()
+    run = run_agent_now("incident_triage", 'Run a skill on "INC0010001".', user=operator_user)
+    invocation = Invocation.objects.get(pk=run.steps.get(index=2).response["invocation"])
+    assert (run.requested_by, invocation.requested_by) == (operator_user, operator_user)

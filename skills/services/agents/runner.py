@@ -16,13 +16,15 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection as db_connection
+
 from auditlog.choices import Purpose
 from providers.adapters.base import ChatRequest, ChatResult, Message, ProviderError, ToolSpec
 
 from ...choices import InvocationStatus, StepKind
 from ...models import AgentRun, AgentStep, AgentTool
 from ..errors import ResolutionError
-from ..execution import Budget, _release_db_connection, backoff, describe_error, error_code
+from ..execution import Budget, backoff, describe_error, error_code
 from ..resolution import AgentResolution, resolve_agent
 from . import runs, tools
 
@@ -228,6 +230,13 @@ def _call(
         if time.monotonic() + delay >= budget.deadline:
             return None, error, request_ids
         time.sleep(delay)
+
+
+def _release_db_connection() -> None:
+    """Give the DB connection back while waiting on the provider, outside a transaction only
+    (inside one it carries uncommitted work)."""
+    if not db_connection.in_atomic_block:
+        db_connection.close()
 
 
 def _tool_step(loop: Loop, agent_tools: dict[str, AgentTool], name: str, arguments: Any) -> str:
