@@ -99,8 +99,11 @@ def test_it_caps_search_results_and_ranks_the_best_match_first() -> None:
     outcome = execute(tools, "search_records", {"query": "VPN Lisbon", "limit": 50}, run)
     assert outcome.ok is False  # 50 breaks the schema's maximum
     outcome = execute(tools, "search_records", {"query": "VPN Lisbon office", "limit": 2}, run)
-    assert outcome.result["records"][0]["number"] == "INC0010002"
-    assert outcome.result["count"] <= 2
+    assert [r["number"] for r in outcome.result["records"]][:1] == ["INC0010002"]
+    assert outcome.result["count"] == 2
+    tool.config = {"max_results": 1}
+    outcome = execute(tools, "search_records", {"query": "VPN Lisbon office", "limit": 3}, run)
+    assert outcome.result["count"] == 1
 
 
 def test_it_republishes_stuck_runs_and_fails_them_after_too_many(
@@ -124,6 +127,22 @@ def test_it_republishes_stuck_runs_and_fails_them_after_too_many(
     assert len(callbacks) == 2
     hopeless.refresh_from_db()
     assert (hopeless.status, hopeless.error_code) == (InvocationStatus.FAILED, "abandoned")
+
+
+def test_it_takes_over_a_run_whose_worker_stopped_but_not_a_live_one() -> None:
+    note_agent(ProviderKind.AZURE_OPENAI)
+    dead = create_agent_run("note_taker", NOTE_GOAL, publish=False)
+    live = create_agent_run("note_taker", NOTE_GOAL, publish=False)
+    old = timezone.now() - timedelta(hours=1)
+    AgentRun.objects.filter(pk=dead.pk).update(
+        status=InvocationStatus.RUNNING, claimed_by="gone", heartbeat_at=old
+    )
+    AgentRun.objects.filter(pk=live.pk).update(
+        status=InvocationStatus.RUNNING, claimed_by="busy", heartbeat_at=timezone.now()
+    )
+    assert run_agent(live.pk) is None
+    assert run_agent(dead.pk).status == InvocationStatus.SUCCEEDED
+    assert not AgentStep.objects.filter(run=live).exists()
 
 
 def test_it_cancels_a_queued_run_so_no_worker_runs_it() -> None:
