@@ -27,6 +27,9 @@ def _card(provider: Provider, error: list[str] | None = None) -> dict:
         "provider": provider,
         "target": target,
         "target_label": "BYOK" if target == IntegrationMode.BYOK else "OEM",
+        "switchable": provider.supports_byok
+        if target == IntegrationMode.BYOK
+        else provider.supports_oem,
         "problems": readiness(provider, provider.integration_mode),
         "switch_problems": readiness(provider, target),
         "error": error or [],
