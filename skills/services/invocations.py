@@ -38,7 +38,8 @@ from .execution import (
 from .heartbeat import heartbeat
 from .ratelimits import check_rate_limits
 from .rendering import render_prompt, validate_input
-from .resolution import Resolution, provider_for, resolve
+from .resolution import Resolution, provider_for
+from .resolution_cache import cached_resolve
 from .usage import cost_of, price_for, record_usage
 
 logger = logging.getLogger(__name__)
@@ -227,7 +228,7 @@ def _execute(invocation: Invocation) -> _Result:
     budget = Budget.start(invocation.attempts)
     skill = invocation.skill
     try:
-        resolution = resolve(skill, trace=out.trace)
+        resolution = cached_resolve(skill, trace=out.trace)
     except ResolutionError as exc:
         out.fields.update(error_code=exc.code, error_message=exc.message)
         out.trace = exc.trace
@@ -282,7 +283,7 @@ def _run_route(
         }
     )
     try:
-        second = resolve(
+        second = cached_resolve(
             invocation.skill,
             provider=fallback,
             reason="fallback provider of the policy on Manage model providers",
