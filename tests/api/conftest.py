@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
+from django.db import transaction
 from rest_framework.test import APIClient
 
 from byok_admin.services.demo import demo_document, seed_demo
@@ -26,10 +28,22 @@ def client_for(request: pytest.FixtureRequest) -> Callable[[str | None], APIClie
     return make
 
 
+@pytest.fixture(scope="module")
+def _demo_for_module(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """Seed once per module inside a transaction that is rolled back at its end.
+
+    Each test runs in its own savepoint inside it (pytest-django's per-test atomic block
+    nests), so tests still see a fresh demo configuration without paying for the seed.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        seed_demo(OFFLINE_SANDBOX)
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def demo(db: None) -> list[str]:
+def demo(_demo_for_module: None, db: None) -> list[str]:
     """The demo configuration (catalogue, connections, mappings); returns its secrets."""
-    seed_demo(OFFLINE_SANDBOX)
     return demo_secrets(OFFLINE_SANDBOX)
 
 
