@@ -38,9 +38,9 @@ from .execution import (
 from .heartbeat import heartbeat
 from .ratelimits import check_rate_limits
 from .rendering import render_prompt, validate_input
-from .resolution import Resolution, provider_for
-from .resolution_cache import cached_resolve
-from .usage import cost_of, price_for, record_usage
+from .resolution import Resolution
+from .resolution_cache import cached_price_for, cached_provider_for, cached_resolve
+from .usage import cost_of, record_usage
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def create_invocation(
             return existing
     skill = get_skill(skill_key)
     clean = validate_input(skill, input, record)
-    provider = provider_for(skill)
+    provider = cached_provider_for(skill)
     check_rate_limits(skill, provider, user)
     now = timezone.now()
     try:
@@ -320,7 +320,7 @@ def _call(invocation: Invocation, resolution: Resolution, out: _Result, budget: 
     if outcome.result is not None:
         result = outcome.result
         usage = result.usage
-        price = price_for(resolution.provider, result.model, resolution.model)
+        price = cached_price_for(resolution.provider, result.model, resolution.model)
         out.failed = False
         out.fields.update(
             error_code="",

@@ -1,4 +1,4 @@
-"""A short-lived, per-process cache of resolutions for the invocation hot path.
+"""A short-lived, per-process cache of configuration reads on the invocation hot path.
 
 Resolving a skill reads five to seven configuration rows (policy, alias, overrides, variant,
 mapping) and was a third of the worker's CPU per invocation. Configuration changes rarely and
@@ -8,7 +8,9 @@ SKILLS_RESOLUTION_CACHE_SECONDS (default 1; 0 turns the cache off):
 - in this process, any save or delete of a configuration row clears the cache at once;
 - another process's change (the console's web process) reaches a worker within that bound.
 
-Failures are never cached, so a fixed link is picked up on the next call. The console's own
+The same holds for the provider a skill's policy picks (rate limits count against it) and the
+price table of a provider. Failures are never cached, so a fixed link is picked up on the
+next call. The console's own
 views call `resolution.resolve` directly and always see the current configuration.
 """
 
@@ -17,15 +19,18 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 
 from providers.models import AliasMapping, Connection, ModelAlias, ModelVersion, Provider
 
-from ..models import ModelProviderPolicy, Skill, SkillVariant, VersionOverride
-from .resolution import Resolution, resolve
+from ..models import ModelPrice, ModelProviderPolicy, Skill, SkillVariant, VersionOverride
+from .resolution import Resolution, provider_for, resolve
+from .usage import price_for
 
 CONFIG_MODELS = (
     Provider,
@@ -37,11 +42,13 @@ CONFIG_MODELS = (
     VersionOverride,
     SkillVariant,
     Skill,
+    ModelPrice,
 )
 DEFAULT_SECONDS = 1.0
 
 _lock = threading.Lock()
-_entries: dict[tuple, tuple[float, Resolution]] = {}
+_entries: dict[tuple, tuple[float, Any]] = {}
+_MISSING = object()
 
 
 def ttl() -> float:
@@ -63,6 +70,45 @@ for _model in CONFIG_MODELS:
     )
 
 
+def _skill_key(skill: Skill) -> tuple:
+    return (skill.pk, skill.updated_at, skill.tier, skill.group)
+
+
+def _get(key: tuple, seconds: float) -> Any:
+    hit = _entries.get(key)
+    if hit is not None and time.monotonic() - hit[0] < seconds:
+        return hit[1]
+    return _MISSING
+
+
+def _put(key: tuple, value: Any) -> None:
+    with _lock:
+        if len(_entries) > 1000:
+            _entries.clear()
+        _entries[key] = (time.monotonic(), value)
+
+
+def _memo(key: tuple, compute: Callable[[], Any]) -> Any:
+    seconds = ttl()
+    if seconds <= 0:
+        return compute()
+    value = _get(key, seconds)
+    if value is _MISSING:
+        value = compute()
+        _put(key, value)
+    return value
+
+
+def cached_provider_for(skill: Skill) -> Provider | None:
+    """`provider_for` with reuse (the policy's provider, for rate limits)."""
+    return _memo(("provider", *_skill_key(skill)), lambda: provider_for(skill))
+
+
+def cached_price_for(provider: Provider, *models: str) -> ModelPrice | None:
+    """`price_for` with reuse."""
+    return _memo(("price", provider.pk, *models), lambda: price_for(provider, *models))
+
+
 def cached_resolve(
     skill: Skill,
     *,
@@ -75,25 +121,12 @@ def cached_resolve(
     seconds = ttl()
     if seconds <= 0 or not skill.is_active:
         return resolve(skill, provider=provider, reason=reason, trace=trace)
-    key = (
-        skill.pk,
-        skill.updated_at,
-        skill.tier,
-        skill.group,
-        provider.pk if provider else None,
-        reason,
-    )
-    now = time.monotonic()
-    hit = _entries.get(key)
-    if hit is not None and now - hit[0] < seconds:
-        steps = [dict(step) for step in hit[1].trace]
-        trace.extend(steps)
-        return replace(hit[1], skill=skill, trace=trace)
+    key = ("resolution", *_skill_key(skill), provider.pk if provider else None, reason)
+    hit = _get(key, seconds)
+    if hit is not _MISSING:
+        trace.extend(dict(step) for step in hit.trace)
+        return replace(hit, skill=skill, trace=trace)
     start = len(trace)
     fresh = resolve(skill, provider=provider, reason=reason, trace=trace)
-    stored = replace(fresh, trace=[dict(step) for step in trace[start:]])
-    with _lock:
-        if len(_entries) > 1000:
-            _entries.clear()
-        _entries[key] = (now, stored)
+    _put(key, replace(fresh, trace=[dict(step) for step in trace[start:]]))
     return fresh
