@@ -6,7 +6,7 @@ import pytest
 
 from providers.models import AliasMapping, Connection, Provider
 from skills.choices import VariantStatus
-from skills.models import ModelProviderPolicy, Skill, SkillVariant
+from skills.models import ModelProviderPolicy, Skill, SkillVariant, VersionOverride
 
 pytestmark = pytest.mark.django_db
 
@@ -193,3 +193,29 @@ def test_it_toggles_a_skill_and_refuses_other_fields(demo, client_for) -> None:
     url = "/api/v1/skills/incident_summarization/"
     body = client.patch(url, {"is_active": False, "name": "Renamed"}, format="json").json()
     assert (body["is_active"], body["name"]) == (False, "Incident summarization")
+
+
+def test_it_manages_a_version_override(demo, client_for) -> None:
+    client = client_for("admin_user")
+    url = "/api/v1/version-overrides/"
+    VersionOverride.objects.filter(skill__key="incident_summarization").delete()
+    created = client.post(
+        url,
+        {
+            "scope": "skill",
+            "skill": "incident_summarization",
+            "provider": "azure_openai",
+            "model_version": "gpt-4.1-mini",
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    assert created.json()["model_version"] == "gpt-4.1-mini"
+    row = f"{url}{created.json()['id']}/"
+    retired = client.patch(row, {"model_version": "gpt-4o"}, format="json")
+    assert retired.status_code == 400
+    assert "model_version" in retired.json()
+    wrong = client.patch(row, {"model_version": "gemini-2.5-pro"}, format="json")
+    assert wrong.status_code == 400
+    assert client.delete(row).status_code == 204
+    assert not VersionOverride.objects.filter(skill__key="incident_summarization").exists()
