@@ -163,6 +163,7 @@ class AgentRunViewSet(ReadOnlyViewSet):
         responses={200: AgentRunSerializer, 202: AgentRunSerializer, 400: SkillErrorSerializer},
     )
     def create(self, request: Request) -> Response:
+        """Start a run (202); with `?wait` it runs here and answers 200 when it has finished."""
         from ..services.agents import create_agent_run, run_agent_now
 
         wait = wait_seconds(request)
@@ -181,3 +182,17 @@ class AgentRunViewSet(ReadOnlyViewSet):
         run = self.get_queryset().get(pk=run.pk)
         code = status.HTTP_200_OK if run.status in TERMINAL_STATUSES else status.HTTP_202_ACCEPTED
         return Response(self.get_serializer(run).data, status=code)
+
+    @extend_schema(request=None, responses={200: AgentRunSerializer, 400: SkillErrorSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        """Cancel a queued or running agent run; 400 if it had already finished."""
+        from ..services.agents import cancel_agent_run
+
+        run = self.get_object()
+        if not cancel_agent_run(run.pk):
+            return Response(
+                {"code": "finished", "detail": f"The agent run is already {run.status}."},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(self.get_serializer(self.get_queryset().get(pk=run.pk)).data)

@@ -140,3 +140,23 @@ def test_it_serves_a_valid_openapi_schema(client_for) -> None:
     assert "/api/v1/invocations/" in paths
     assert "/api/v1/connections/{id}/test/" in paths
     assert "/api/v1/config/import/" in paths
+
+
+def test_it_cancels_an_agent_run_once(demo, client_for) -> None:
+    client = client_for("operator_user")
+    run = client.post("/api/v1/agent-runs/", {"agent": "incident_triage", "goal": "Triage"}).json()
+    url = f"/api/v1/agent-runs/{run['id']}/cancel/"
+    assert client.post(url).json()["status"] == "cancelled"
+    assert client.post(url).status_code == 400
+
+
+def test_it_runs_an_agent_and_waits_for_it(live, client_for) -> None:
+    response = client_for("operator_user").post(
+        "/api/v1/agent-runs/?wait=30",
+        {"agent": "incident_triage", "goal": "Triage INC0010001 and say its priority."},
+    )
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["status"] == "succeeded", body["error_message"]
+    assert body["steps"]
+    assert body["outbound_requests"]
