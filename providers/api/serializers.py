@@ -17,7 +17,11 @@ from rest_framework import serializers
 
 from byok_admin.api.base import CleanModelSerializer, request_of
 from byok_admin.roles import has_capability
-from byok_admin.services.config_connections import CHOICE_SETTINGS, SERVICE_ACCOUNT_KEYS
+from byok_admin.services.config_connections import (
+    CHOICE_SETTINGS,
+    SERVICE_ACCOUNT_KEYS,
+    default_owner,
+)
 
 from ..choices import IntegrationMode
 from ..integrations import readiness
@@ -142,6 +146,8 @@ class ConnectionSerializer(CleanModelSerializer):
                 {"provider": ["A connection cannot change provider; create a new one."]}
             )
         spec = spec_for(provider.kind)
+        if self.instance is None and "owner" not in attrs:
+            attrs["owner"] = default_owner(spec)  # as in the configuration document
         errors: dict[str, list[str]] = {}
         for name in SETTING_FIELDS:
             value = attrs.get(name)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
@@ -61,7 +61,7 @@ class ProviderViewSet(mixins.UpdateModelMixin, ReadOnlyViewSet):
 
 
 class ConnectionViewSet(CrudViewSet):
-    """Connections, addressed by name (or id). Secrets are write-only."""
+    """Connections, addressed by name (or, failing that, by id). Secrets are write-only."""
 
     queryset = Connection.objects.select_related("provider")
     serializer_class = ConnectionSerializer
@@ -75,7 +75,7 @@ class ConnectionViewSet(CrudViewSet):
         if conn is None and key.isdigit():
             conn = queryset.filter(pk=int(key)).first()
         if conn is None:
-            conn = get_object_or_404(queryset.none())
+            raise Http404
         self.check_object_permissions(self.request, conn)
         return conn
 

@@ -124,3 +124,18 @@ def test_it_diagnoses_a_refused_key(live, client_for) -> None:
     assert diagnosis["kind"] == "auth"
     history = client.get("/api/v1/health-checks/", {"connection": "contoso-azure"}).json()
     assert [h["ok"] for h in history["results"]] == [False]
+
+
+def test_it_makes_a_platform_llm_connection_platform_owned(demo, client_for) -> None:
+    response = client_for("admin_user").post(
+        URL,
+        {
+            "name": "platform-llm-2",
+            "provider": "now_llm",
+            "endpoint": "http://127.0.0.1:8900/v1",
+            "credentials": {"api_key": SECRET},
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["owner"] == "platform"
