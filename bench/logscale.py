@@ -126,7 +126,7 @@ def _reset_if_larger(smallest: int) -> None:
                 cur.execute("DELETE FROM auditlog_outboundrequest")
 
 
-def run(ctx=None, runs: int = 60, http_runs: int = 30) -> list[Row]:
+def run(ctx=None, runs: int = 60, http_runs: int = 50) -> list[Row]:
     providers = list(Provider.objects.order_by("id").values_list("id", flat=True))
     connections = list(Connection.objects.order_by("id").values_list("id", flat=True))
     if not providers or not connections:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 
+from django.db import DatabaseError
 from django.db import connection as db_connection
 
 from skills.choices import TERMINAL_STATUSES, InvocationStatus, Source
@@ -38,19 +39,28 @@ def _drive(key: str, in_flight: int, warmup: float, window: float, workers: list
     errors = 0
     latencies: list[float] = []
     peak_rss = 0
+    caller_errors = 0
+    last_error = ""
     start = time.monotonic()
     measure_from, measure_to = start + warmup, start + warmup + window
     while True:
         now = time.monotonic()
         if now >= measure_to:
             break
-        while len(outstanding) < in_flight:
-            outstanding.add(create_invocation(key, INPUT, source=Source.API).pk)
-        finished = list(
-            Invocation.objects.filter(pk__in=outstanding, status__in=TERMINAL_STATUSES).values_list(
-                "pk", "status", "created_at", "finished_at"
+        try:
+            while len(outstanding) < in_flight:
+                outstanding.add(create_invocation(key, INPUT, source=Source.API).pk)
+            finished = list(
+                Invocation.objects.filter(
+                    pk__in=outstanding, status__in=TERMINAL_STATUSES
+                ).values_list("pk", "status", "created_at", "finished_at")
             )
-        )
+        except DatabaseError as exc:  # e.g. PostgreSQL's max_connections reached
+            caller_errors += 1
+            last_error = str(exc).strip().splitlines()[0][:160]
+            db_connection.close()
+            time.sleep(0.05)
+            continue
         now = time.monotonic()
         for pk, status, created, ended in finished:
             outstanding.discard(pk)
@@ -82,6 +92,8 @@ def _drive(key: str, in_flight: int, warmup: float, window: float, workers: list
         "p95_ms": percentile(latencies, 95),
         "p50_ms": percentile(latencies, 50),
         "rss_peak_mb": max(hwm, peak_rss) / 1024,
+        "caller_errors": caller_errors,
+        "last_error": last_error,
     }
 
 
@@ -118,9 +130,14 @@ def run(ctx, memory_only: bool = False) -> list[Row]:
                     f"{n} in flight, 1 s latency (worker {shape}): completed/s, "
                     f"efficiency, errors, p50/p95 end-to-end",
                     f"{got['completed_per_s']:.1f}/s, {efficiency:.1%}, {got['errors']} errors, "
-                    f"{got['p50_ms']:.0f} / {got['p95_ms']:.0f} ms",
+                    f"{got['p50_ms']:.0f} / {got['p95_ms']:.0f} ms"
+                    + (
+                        f"; caller's database errors: {got['caller_errors']} ({got['last_error']})"
+                        if got["caller_errors"]
+                        else ""
+                    ),
                     "≥ 95 %, 0 errors" if n == max(LEVELS) else "",
-                    (efficiency >= TARGET_EFFICIENCY and got["errors"] == 0)
+                    (efficiency >= TARGET_EFFICIENCY and got["errors"] + got["caller_errors"] == 0)
                     if n == max(LEVELS)
                     else (None if got["errors"] == 0 else False),
                 )
