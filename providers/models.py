@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -141,6 +142,16 @@ class Connection(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def endpoint_host(self) -> str:
+        return (urlsplit(self.endpoint).hostname or "") if self.endpoint else ""
+
+    def deactivate(self) -> None:
+        """Stop serving calls; mappings stay so reactivating restores the route (audited)."""
+        if self.is_active:
+            self.is_active = False
+            self.save(update_fields=["is_active", "updated_at"])
 
     # -- secrets ---------------------------------------------------------------------------
     def set_secrets(self, values: dict[str, Any], *, replace: bool = False) -> None:

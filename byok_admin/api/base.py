@@ -93,6 +93,9 @@ class ConsoleViewSet(viewsets.GenericViewSet):
     pagination_class = CataloguePage
     read_capability = "view_config"
     write_capability = "configure"
+    # Ids, keys, kinds and names are all slugs; anything else (e.g. a NUL byte, which
+    # PostgreSQL refuses in a query) is a 404 at the router, never a database error.
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
 
     @contextmanager
     def audited(self) -> Iterator[None]:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from providers.models import AliasMapping, ModelAlias
 
 from ..access import requires
 from ..forms import AliasMappingForm
-from .base import page
 
 
 def _row(alias: ModelAlias, *, editing: bool = False, saved: bool = False) -> dict:
@@ -32,14 +31,14 @@ def alias_list(request: HttpRequest) -> HttpResponse:
     rows = [
         {"alias": a, "mapping": mappings.get(a.pk), "form": None, "saved": False} for a in aliases
     ]
-    return page(request, "byok_admin/aliases.html", {"rows": rows})
+    return render(request, "byok_admin/aliases.html", {"rows": rows})
 
 
 @requires("configure")
 def alias_map_form(request: HttpRequest, key: str) -> HttpResponse:
     """The inline map/remap form of one alias (htmx swaps it into the alias's row)."""
     alias = get_object_or_404(ModelAlias.objects.select_related("provider"), key=key)
-    return page(request, "byok_admin/_alias_row.html", {"row": _row(alias, editing=True)})
+    return render(request, "byok_admin/_alias_row.html", {"row": _row(alias, editing=True)})
 
 
 @require_POST
@@ -53,8 +52,8 @@ def alias_map(request: HttpRequest, key: str) -> HttpResponse:
         form.save()
         if not request.htmx:
             return redirect("aliases")
-        return page(request, "byok_admin/_alias_row.html", {"row": _row(alias, saved=True)})
+        return render(request, "byok_admin/_alias_row.html", {"row": _row(alias, saved=True)})
     row = {"alias": alias, "mapping": mapping, "form": form, "saved": False}
     # htmx swaps only 2xx answers: the row with its errors comes back as 200 there.
     status = 200 if request.htmx else 400
-    return page(request, "byok_admin/_alias_row.html", {"row": row}, status=status)
+    return render(request, "byok_admin/_alias_row.html", {"row": row}, status=status)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from auditlog.models import AuditEvent
 
 from ..access import requires
 from ..forms import AuditFilterForm
-from .base import page, page_query, paginate
+from .base import page_query, paginate
 
 
 @requires("view_audit")
@@ -30,4 +31,4 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         if rows.has_previous:
             prev_query = page_query(request, rows.number - 1)
     context = {"form": form, "rows": rows, "next_query": next_query, "prev_query": prev_query}
-    return page(request, "byok_admin/audit.html", context)
+    return render(request, "byok_admin/audit.html", context)

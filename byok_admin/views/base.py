@@ -6,19 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-
-from ..roles import ALL_CAPABILITIES, has_capability
-
-
-def page(
-    request: HttpRequest, template: str, context: dict[str, Any] | None = None, **kwargs: Any
-) -> HttpResponse:
-    """`render` plus `can.<capability>` flags, so templates show only what the role allows."""
-    context = dict(context or {})
-    context["can"] = {c: has_capability(request.user, c) for c in ALL_CAPABILITIES}
-    return render(request, template, context, **kwargs)
+from django.http import HttpRequest
 
 
 @dataclass

@@ -5,10 +5,8 @@ Platform (OEM) connections are listed read-only; their secrets belong to the ope
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from providers.choices import ConnectionOwner
@@ -17,7 +15,6 @@ from providers.services import test_connection
 
 from ..access import requires
 from ..forms import ConnectionForm
-from .base import page
 
 
 def _customer_connection(pk: int) -> Connection:
@@ -29,11 +26,9 @@ def _customer_connection(pk: int) -> Connection:
 @requires("view_config")
 def connection_list(request: HttpRequest) -> HttpResponse:
     connections = list(Connection.objects.select_related("provider").order_by("owner", "name"))
-    for c in connections:
-        c.endpoint_host = urlsplit(c.endpoint).hostname if c.endpoint else ""
     customer = [c for c in connections if c.owner == ConnectionOwner.CUSTOMER]
     platform = [c for c in connections if c.owner == ConnectionOwner.PLATFORM]
-    return page(
+    return render(
         request, "byok_admin/connections.html", {"customer": customer, "platform": platform}
     )
 
@@ -47,7 +42,7 @@ def connection_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
         form.save()
         return redirect("connections")
     status = 400 if form.is_bound else 200
-    return page(
+    return render(
         request,
         "byok_admin/connection_form.html",
         {"form": form, "connection": instance},
@@ -61,7 +56,7 @@ def connection_test(request: HttpRequest, pk: int) -> HttpResponse:
     """Run the connection test; the diagnosis is swapped in next to the button."""
     connection = _customer_connection(pk)
     diagnosis = test_connection(connection, user=request.user)
-    return page(
+    return render(
         request,
         "byok_admin/_diagnosis.html",
         {"diagnosis": diagnosis, "connection": connection},
@@ -72,6 +67,5 @@ def connection_test(request: HttpRequest, pk: int) -> HttpResponse:
 @requires("configure")
 def connection_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     connection = _customer_connection(pk)
-    connection.is_active = False
-    connection.save(update_fields=["is_active", "updated_at"])
+    connection.deactivate()
     return redirect("connections")

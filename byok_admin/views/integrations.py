@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from providers.choices import IntegrationMode
@@ -14,7 +14,6 @@ from providers.models import Provider
 
 from ..access import requires
 from ..roles import has_capability
-from .base import page
 
 
 def _card(provider: Provider, error: list[str] | None = None) -> dict:
@@ -44,7 +43,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             return redirect("invocations")
         raise PermissionDenied
     cards = [_card(p) for p in Provider.objects.order_by("name")]
-    return page(request, "byok_admin/dashboard.html", {"cards": cards})
+    return render(request, "byok_admin/dashboard.html", {"cards": cards})
 
 
 @require_POST
@@ -63,6 +62,6 @@ def switch_mode(request: HttpRequest, kind: str) -> HttpResponse:
                 _card(p, error if p.pk == provider.pk else None)
                 for p in Provider.objects.order_by("name")
             ]
-            return page(request, "byok_admin/dashboard.html", {"cards": cards}, status=400)
+            return render(request, "byok_admin/dashboard.html", {"cards": cards}, status=400)
         return redirect("dashboard")
-    return page(request, "byok_admin/_provider_card.html", {"card": _card(provider, error)})
+    return render(request, "byok_admin/_provider_card.html", {"card": _card(provider, error)})

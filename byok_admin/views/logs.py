@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 
 from auditlog import queries
 from auditlog.forms import OutboundFilterForm
@@ -11,7 +11,7 @@ from skills.models import Invocation
 
 from ..access import requires
 from ..forms import InvocationFilterForm
-from .base import page, page_query, paginate
+from .base import page_query, paginate
 
 
 @requires("view_logs")
@@ -36,7 +36,7 @@ def validation(request: HttpRequest) -> HttpResponse:
         next_query = params.urlencode()
     context = {"form": form, "page": result, "next_query": next_query, "cursor_error": cursor_error}
     template = "byok_admin/_outbound_rows.html" if request.htmx else "byok_admin/validation.html"
-    return page(request, template, context)
+    return render(request, template, context)
 
 
 @requires("view_logs")
@@ -54,7 +54,7 @@ def invocations(request: HttpRequest) -> HttpResponse:
         if rows.has_previous:
             prev_query = page_query(request, rows.number - 1)
     context = {"form": form, "rows": rows, "next_query": next_query, "prev_query": prev_query}
-    return page(request, "byok_admin/invocations.html", context)
+    return render(request, "byok_admin/invocations.html", context)
 
 
 @requires("view_logs")
@@ -67,4 +67,4 @@ def invocation_detail(request: HttpRequest, pk: str) -> HttpResponse:
     )
     outbound = invocation.outbound_requests.order_by("created_at", "id")
     context = {"invocation": invocation, "outbound": outbound}
-    return page(request, "byok_admin/invocation_detail.html", context)
+    return render(request, "byok_admin/invocation_detail.html", context)

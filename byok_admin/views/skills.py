@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 
 from skills.choices import Source
 from skills.models import Skill
@@ -15,7 +15,6 @@ from skills.services.resolution import provider_for
 from ..access import requires
 from ..forms import skill_run_form
 from ..roles import has_capability
-from .base import page
 
 # How long the page waits for a worker to finish a run before showing it as still running.
 RUN_WAIT_SECONDS = 30.0
@@ -24,7 +23,7 @@ RUN_WAIT_SECONDS = 30.0
 @requires("view_config")
 def skill_list(request: HttpRequest) -> HttpResponse:
     skills = [(s, provider_for(s)) for s in Skill.objects.order_by("group", "name")]
-    return page(request, "byok_admin/skills.html", {"skills": skills})
+    return render(request, "byok_admin/skills.html", {"skills": skills})
 
 
 @requires("view_config")
@@ -54,4 +53,4 @@ def skill_detail(request: HttpRequest, key: str) -> HttpResponse:
         "can_run": can_run,
         "invocation": invocation,
     }
-    return page(request, "byok_admin/skill_detail.html", context, status=status)
+    return render(request, "byok_admin/skill_detail.html", context, status=status)

@@ -45,12 +45,18 @@ def test_it_opens_each_page_only_to_roles_allowed_to_read_it(
     assert client.get(url).status_code == expected
 
 
-@pytest.mark.parametrize("who", ["operator_user", "auditor_user", "stranger"])
-@pytest.mark.parametrize("url", sorted(WRITE_PAGES))
+@pytest.mark.parametrize(
+    ("who", "url"),
+    [
+        (who, url)
+        for who in ("operator_user", "auditor_user", "stranger")
+        for url in sorted(WRITE_PAGES)
+        # Running a skill is an operator's job, not a configuration write.
+        if not (url.startswith("/skills/") and who == "operator_user")
+    ],
+)
 def test_it_refuses_configuration_writes_to_non_admins(client, request, catalog, who, url) -> None:
     client.force_login(request.getfixturevalue(who))
-    if url.startswith("/skills/") and who == "operator_user":
-        pytest.skip("operators may run skills")
     assert client.post(url, WRITE_PAGES[url]).status_code == 403
 
 
