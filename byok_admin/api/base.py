@@ -59,6 +59,15 @@ def drf_errors(exc: DjangoValidationError) -> dict[str, Any] | list[str]:
     return {"non_field_errors": exc.messages}
 
 
+class SlugRelatedField(serializers.SlugRelatedField):
+    """A row by its slug; a NUL byte (refused by PostgreSQL in a query) is a field error."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class CleanModelSerializer(serializers.ModelSerializer):
     """Validates the would-be row with the model's own `full_clean()` before saving it."""
 

@@ -15,7 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from byok_admin.api.base import CleanModelSerializer, request_of
+from byok_admin.api.base import CleanModelSerializer, SlugRelatedField, request_of
 from byok_admin.roles import has_capability
 from byok_admin.services.config_connections import (
     CHOICE_SETTINGS,
@@ -30,7 +30,7 @@ from ..specs import ALL_SECRET_NAMES, SPECS, spec_for
 
 
 @extend_schema_field(OpenApiTypes.STR)
-class ProviderKindField(serializers.SlugRelatedField):
+class ProviderKindField(SlugRelatedField):
     """A provider by its kind (`azure_openai`); one schema type wherever a provider appears."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -252,7 +252,7 @@ class DiagnosisSerializer(serializers.Serializer):
 
 class ModelAliasSerializer(serializers.ModelSerializer):
     provider = ProviderKindField(read_only=True)
-    default_version = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    default_version = SlugRelatedField(slug_field="name", read_only=True)
 
     class Meta:
         model = ModelAlias
@@ -272,8 +272,8 @@ class ModelAliasSerializer(serializers.ModelSerializer):
 class AliasMappingSerializer(CleanModelSerializer):
     """One active mapping per alias: saving an active one retires the alias's previous one."""
 
-    alias = serializers.SlugRelatedField(slug_field="key", queryset=ModelAlias.objects.all())
-    connection = serializers.SlugRelatedField(
+    alias = SlugRelatedField(slug_field="key", queryset=ModelAlias.objects.all())
+    connection = SlugRelatedField(
         slug_field="name", queryset=Connection.objects.select_related("provider")
     )
 
@@ -305,8 +305,8 @@ class AliasMappingSerializer(CleanModelSerializer):
 
 
 class HealthCheckSerializer(serializers.ModelSerializer):
-    connection = serializers.SlugRelatedField(slug_field="name", read_only=True)
-    triggered_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    connection = SlugRelatedField(slug_field="name", read_only=True)
+    triggered_by = SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = HealthCheck

@@ -66,7 +66,6 @@ class ConnectionViewSet(CrudViewSet):
     queryset = Connection.objects.select_related("provider")
     serializer_class = ConnectionSerializer
     filterset_class = filters.ConnectionFilter
-    lookup_value_regex = "[-a-zA-Z0-9_]+"
 
     def get_object(self) -> Connection:
         key = self.kwargs["pk"]

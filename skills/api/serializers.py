@@ -9,7 +9,7 @@ from django.core.exceptions import MultipleObjectsReturned
 from django.db.models import Max
 from rest_framework import serializers
 
-from byok_admin.api.base import CleanModelSerializer, request_of
+from byok_admin.api.base import CleanModelSerializer, SlugRelatedField, request_of
 from providers.api.serializers import ProviderKindField
 from providers.models import ModelVersion, Provider
 
@@ -32,8 +32,8 @@ def _provider_field(**kwargs: Any) -> ProviderKindField:
     return ProviderKindField(**kwargs)
 
 
-def _skill_field(**kwargs: Any) -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(slug_field="key", queryset=Skill.objects.all(), **kwargs)
+def _skill_field(**kwargs: Any) -> SlugRelatedField:
+    return SlugRelatedField(slug_field="key", queryset=Skill.objects.all(), **kwargs)
 
 
 # Read-only choice fields are plain strings in the schema: several models share a field name
@@ -71,7 +71,7 @@ class SkillVariantSerializer(CleanModelSerializer):
 
     skill = _skill_field()
     provider = _provider_field(required=False, allow_null=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = SlugRelatedField(slug_field="username", read_only=True)
     status = _text()
 
     class Meta:
@@ -149,7 +149,7 @@ class ModelProviderPolicySerializer(CleanModelSerializer):
         validators: list = []  # the model's own constraints answer (see CleanModelSerializer)
 
 
-class ModelVersionField(serializers.SlugRelatedField):
+class ModelVersionField(SlugRelatedField):
     """A model version by its provider model id; an id shared by two providers needs the pk."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -192,12 +192,12 @@ class VersionOverrideSerializer(CleanModelSerializer):
 class InvocationSerializer(serializers.ModelSerializer):
     """One run of a skill: result, route, tokens, trace and the outbound requests it made."""
 
-    skill = serializers.SlugRelatedField(slug_field="key", read_only=True)
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    record = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    skill = SlugRelatedField(slug_field="key", read_only=True)
+    requested_by = SlugRelatedField(slug_field="username", read_only=True)
+    record = SlugRelatedField(slug_field="number", read_only=True)
     provider = ProviderKindField(read_only=True)
-    connection = serializers.SlugRelatedField(slug_field="name", read_only=True)
-    alias = serializers.SlugRelatedField(slug_field="key", read_only=True)
+    connection = SlugRelatedField(slug_field="name", read_only=True)
+    alias = SlugRelatedField(slug_field="key", read_only=True)
     outbound_requests = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     source = _text()
 
@@ -242,7 +242,7 @@ class InvocationSerializer(serializers.ModelSerializer):
 class InvocationRequestSerializer(serializers.Serializer):
     skill = serializers.SlugField(max_length=80, help_text="Skill key, e.g. incident_summarization")
     input = serializers.DictField(default=dict, help_text="The skill's input fields by name.")
-    record = serializers.SlugRelatedField(
+    record = SlugRelatedField(
         slug_field="number",
         queryset=Record.objects.all(),
         required=False,
@@ -308,10 +308,10 @@ class AgentStepSerializer(serializers.ModelSerializer):
 
 
 class AgentRunSerializer(serializers.ModelSerializer):
-    agent = serializers.SlugRelatedField(slug_field="key", read_only=True)
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    agent = SlugRelatedField(slug_field="key", read_only=True)
+    requested_by = SlugRelatedField(slug_field="username", read_only=True)
     provider = ProviderKindField(read_only=True)
-    connection = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    connection = SlugRelatedField(slug_field="name", read_only=True)
     steps = AgentStepSerializer(many=True, read_only=True)
     outbound_requests = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     source = _text()
