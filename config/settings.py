@@ -103,6 +103,10 @@ SKILLS_REQUEUE_AFTER_SECONDS = env.float("SKILLS_REQUEUE_AFTER_SECONDS", default
 SKILLS_MAX_ENQUEUES = env.int("SKILLS_MAX_ENQUEUES", default=5)
 SKILLS_SWEEP_BATCH = env.int("SKILLS_SWEEP_BATCH", default=500)
 SKILLS_TASK_QUEUE = env("SKILLS_TASK_QUEUE", default="")
+# Threads per process that keep their DB connection across a provider call (0: always close).
+SKILLS_DB_KEEP_CONNECTIONS = env.int("SKILLS_DB_KEEP_CONNECTIONS", default=8)
+# How long a process reuses a skill's resolution; any configuration save in it clears it.
+SKILLS_RESOLUTION_CACHE_SECONDS = env.float("SKILLS_RESOLUTION_CACHE_SECONDS", default=1.0)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -166,6 +170,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+elif env.int("DB_POOL_MAX_SIZE", default=0) > 0:
+    # A connection pool per process (psycopg_pool): many worker threads share few connections,
+    # so hundreds of calls in flight stay under PostgreSQL's max_connections.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 2,
+        "max_size": env.int("DB_POOL_MAX_SIZE"),
+        "timeout": env.float("DB_POOL_TIMEOUT", default=30.0),
     }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)

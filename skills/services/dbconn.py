@@ -13,13 +13,10 @@ keeping saves little; it does no harm as long as the pool is larger than the slo
 
 from __future__ import annotations
 
-import os
 import threading
 
 from django.conf import settings
 from django.db import close_old_connections, connection
-
-DEFAULT_KEEP = 8
 
 _local = threading.local()
 _lock = threading.Lock()
@@ -27,11 +24,8 @@ _slots: threading.Semaphore | None = None
 
 
 def keep_limit() -> int:
-    """SKILLS_DB_KEEP_CONNECTIONS (settings, else environment); 0 closes every time."""
-    value = getattr(settings, "SKILLS_DB_KEEP_CONNECTIONS", None)
-    if value in (None, ""):
-        value = os.environ.get("SKILLS_DB_KEEP_CONNECTIONS", "")
-    return int(value) if str(value).strip() else DEFAULT_KEEP
+    """SKILLS_DB_KEEP_CONNECTIONS; 0 closes every time."""
+    return int(settings.SKILLS_DB_KEEP_CONNECTIONS)
 
 
 class _Slot:

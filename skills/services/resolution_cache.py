@@ -16,7 +16,6 @@ views call `resolution.resolve` directly and always see the current configuratio
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -44,7 +43,6 @@ CONFIG_MODELS = (
     Skill,
     ModelPrice,
 )
-DEFAULT_SECONDS = 1.0
 
 _lock = threading.Lock()
 _entries: dict[tuple, tuple[float, Any]] = {}
@@ -52,10 +50,7 @@ _MISSING = object()
 
 
 def ttl() -> float:
-    value = getattr(settings, "SKILLS_RESOLUTION_CACHE_SECONDS", None)
-    if value in (None, ""):
-        value = os.environ.get("SKILLS_RESOLUTION_CACHE_SECONDS", "")
-    return float(value) if str(value).strip() else DEFAULT_SECONDS
+    return float(settings.SKILLS_RESOLUTION_CACHE_SECONDS)
 
 
 def clear(**_: object) -> None:

@@ -102,3 +102,33 @@ def test_it_refuses_a_malformed_encryption_key_without_echoing_it(tmp_path: Path
     assert result.returncode == 2
     assert "entry 1 is not a Fernet key" in result.stderr
     assert "SECRETISH" not in result.stderr
+
+
+def test_it_pools_postgres_connections_when_asked(tmp_path: Path) -> None:
+    probe = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        "d = s.DATABASES['default']; print(json.dumps([d['CONN_MAX_AGE'], d['OPTIONS']['pool']]))"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("BYOK_", "DATABASE_URL"))}
+    clean.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        BYOK_VAR_DIR=str(tmp_path),
+        DEBUG="1",
+        DATABASE_URL="postgres://u@127.0.0.1:5432/x",
+        DB_POOL_MAX_SIZE="40",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    import json
+
+    max_age, pool = json.loads(result.stdout)
+    assert max_age == 0
+    assert pool["max_size"] == 40
