@@ -12,16 +12,16 @@ from __future__ import annotations
 import json
 import random
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from providers.adapters.base import ChatRequest, ChatResult, ErrorKind, Message, ProviderError
 
 from ..choices import ResponseFormat
 from .config import tunable, tunable_int
 from .dbconn import release_while_waiting
-from .resolution import Resolution
+from .resolution import AgentResolution, Resolution
 
 _rng = random.SystemRandom()
 
@@ -76,14 +76,18 @@ def backoff(attempt: int, retry_after: float | None) -> float:
 
 
 def call_route(
-    resolution: Resolution,
+    resolution: Resolution | AgentResolution,
     request: ChatRequest,
     *,
-    invocation_id: uuid.UUID,
     budget: Budget,
+    scope: dict[str, Any],
     should_stop: Callable[[], bool] = lambda: False,
 ) -> RouteOutcome:
-    """Call the adapter of `resolution` until success, a permanent error or the budget ends."""
+    """Call the adapter of `resolution` until success, a permanent error or the budget ends.
+
+    `scope` says whom the outbound requests belong to (purpose, invocation_id or agent_run_id);
+    skills and agents share this one retry policy.
+    """
     from providers.adapters import get_adapter
     from providers.outbound import outbound_scope
 
@@ -96,12 +100,7 @@ def call_route(
         try:
             adapter = get_adapter(resolution.connection)
             release_while_waiting()
-            with outbound_scope(
-                purpose="invocation",
-                invocation_id=invocation_id,
-                attempt=budget.attempts,
-                route=resolution.route,
-            ):
+            with outbound_scope(**scope, attempt=budget.attempts, route=resolution.route):
                 result = adapter.chat(request)
         except ProviderError as exc:
             if exc.provider_request_id:

@@ -22,6 +22,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from auditlog.choices import Purpose
+
 from ..choices import TERMINAL_STATUSES, InvocationStatus, Source
 from ..models import Invocation, Record, Skill
 from . import dispatch
@@ -311,8 +313,8 @@ def _call(invocation: Invocation, resolution: Resolution, out: _Result, budget: 
     outcome = call_route(
         resolution,
         request,
-        invocation_id=invocation.pk,
         budget=budget,
+        scope={"purpose": Purpose.INVOCATION, "invocation_id": invocation.pk},
         should_stop=lambda: _is_cancelled(invocation.pk),
     )
     out.request_ids.extend(outcome.request_ids)
@@ -396,6 +398,7 @@ def _write_result(
     provider_id = fields.get("provider_id")
     if provider_id and fields.get("route") and fields.get("model"):
         record_usage(
+            invocation_id=invocation.pk,
             day=timezone.localdate(now),
             provider_id=provider_id,
             model=fields["model"],

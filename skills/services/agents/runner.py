@@ -16,15 +16,13 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection as db_connection
-
 from auditlog.choices import Purpose
-from providers.adapters.base import ChatRequest, ChatResult, Message, ProviderError, ToolSpec
+from providers.adapters.base import ChatRequest, ChatResult, Message, ToolSpec
 
 from ...choices import InvocationStatus, StepKind
 from ...models import AgentRun, AgentStep, AgentTool
 from ..errors import ResolutionError
-from ..execution import Budget, backoff, describe_error, error_code
+from ..execution import Budget, call_route, describe_error, error_code
 from ..resolution import AgentResolution, resolve_agent
 from . import runs, tools
 
@@ -156,7 +154,13 @@ def _model_step(
     """One model call with retries, recorded as a step; None (and the run failed) on error."""
     started = time.monotonic()
     budget = Budget.start()
-    result, error, request_ids = _call(loop.run.pk, resolution, request, budget)
+    outcome = call_route(
+        resolution,
+        request,
+        budget=budget,
+        scope={"purpose": Purpose.AGENT, "agent_run_id": loop.run.pk},
+    )
+    result, error, request_ids = outcome.result, outcome.error, outcome.request_ids
     loop.attempts += budget.attempts
     payload: dict[str, Any] = {
         "model": request.model,
@@ -192,51 +196,6 @@ def _model_step(
     if result is None and error is not None:
         loop.fail(error_code(error), f"Model step {loop.index}: {describe_error(error)}")
     return result
-
-
-def _call(
-    run_id: uuid.UUID, resolution: AgentResolution, request: ChatRequest, budget: Budget
-) -> tuple[ChatResult | None, ProviderError | None, list[str]]:
-    """The skills' retry policy (execution.call_route's), with requests attributed to the run."""
-    from providers.adapters import get_adapter
-    from providers.outbound import outbound_scope
-
-    request_ids: list[str] = []
-    attempt = 0
-    while True:
-        attempt += 1
-        budget.attempts += 1
-        try:
-            adapter = get_adapter(resolution.connection)
-            _release_db_connection()
-            with outbound_scope(
-                purpose=Purpose.AGENT,
-                agent_run_id=run_id,
-                attempt=attempt,
-                route=resolution.route,
-            ):
-                result = adapter.chat(request)
-        except ProviderError as exc:
-            if exc.provider_request_id:
-                request_ids.append(exc.provider_request_id)
-            error = exc
-        else:
-            if result.provider_request_id:
-                request_ids.append(result.provider_request_id)
-            return result, None, request_ids
-        if not error.retryable or attempt >= budget.max_attempts:
-            return None, error, request_ids
-        delay = backoff(attempt, error.retry_after)
-        if time.monotonic() + delay >= budget.deadline:
-            return None, error, request_ids
-        time.sleep(delay)
-
-
-def _release_db_connection() -> None:
-    """Give the DB connection back while waiting on the provider, outside a transaction only
-    (inside one it carries uncommitted work)."""
-    if not db_connection.in_atomic_block:
-        db_connection.close()
 
 
 def _tool_step(loop: Loop, agent_tools: dict[str, AgentTool], name: str, arguments: Any) -> str:
