@@ -95,7 +95,12 @@ class Invocation(models.Model):
 
 
 class UsageDaily(models.Model):
-    """Daily totals per provider/model/route, so charts never scan raw invocations."""
+    """Daily totals per provider/model/route, so charts never scan raw invocations.
+
+    Each key is split over `shard` rows (see skills.services.usage.USAGE_SHARDS) so that
+    concurrent finishes do not all queue on one row lock; readers sum over shards with
+    `usage_totals`.
+    """
 
     day = models.DateField()
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE)
@@ -106,15 +111,19 @@ class UsageDaily(models.Model):
     prompt_tokens = models.PositiveBigIntegerField(default=0)
     completion_tokens = models.PositiveBigIntegerField(default=0)
     cost = models.DecimalField(max_digits=14, decimal_places=6, default=0)
+    shard = models.PositiveSmallIntegerField(
+        default=0, help_text="Which of the key's counter rows; totals sum over all shards."
+    )
 
     class Meta:
         verbose_name_plural = "usage (daily)"
         ordering = ["-day"]
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "provider", "model", "route"], name="usage_daily_unique"
+                fields=["day", "provider", "model", "route", "shard"],
+                name="usage_daily_unique_shard",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.day} {self.provider_id} {self.model} {self.route}"
+        return f"{self.day} {self.provider_id} {self.model} {self.route} #{self.shard}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 from django.db.models import Count, Sum
@@ -15,8 +16,9 @@ from django.db.models import Count, Sum
 from providers.adapters import clear_cache
 from providers.sandbox.server import SandboxServer
 from skills.choices import InvocationStatus
-from skills.models import Invocation, UsageDaily
+from skills.models import Invocation, ModelPrice, UsageDaily
 from skills.services.invocations import create_invocation
+from skills.services.usage import USAGE_SHARDS, usage_totals
 from tests.skills.conftest import World, build_world
 
 from .conftest import Worker, flush_broker, wait_until_terminal
@@ -49,8 +51,7 @@ def _create(world: World, n: int) -> list:
 
 def _assert_exactly_once(ids: list, counts: dict, worker: Worker) -> None:
     assert counts == {InvocationStatus.SUCCEEDED: len(ids)}, worker.logs()
-    usage = UsageDaily.objects.aggregate(n=Sum("invocations"))
-    assert usage["n"] == len(ids)
+    assert sum(row["invocations"] for row in usage_totals()) == len(ids)
 
 
 def test_it_completes_200_invocations_exactly_once(world, worker, sandbox) -> None:
@@ -66,6 +67,40 @@ def test_it_completes_200_invocations_exactly_once(world, worker, sandbox) -> No
     )
     assert set(per_invocation) == {1}
     assert len([r for r in sandbox.requests if r["provider"] == "azure_openai"]) == 200
+
+
+def test_it_spreads_concurrent_finishes_over_shards_and_sums_them_exactly(
+    world, worker, sandbox
+) -> None:
+    price = ModelPrice.objects.create(
+        provider=world.azure,
+        model_pattern="gpt",
+        input_per_million=Decimal("2.5"),
+        output_per_million=Decimal(10),
+    )
+    try:
+        sandbox.set_faults("azure_openai", latency_ms=50)
+        worker.start()
+        ids = _create(world, 64)
+        counts = wait_until_terminal(ids, 40)
+        assert counts == {InvocationStatus.SUCCEEDED: 64}, worker.logs()
+    finally:
+        price.delete()
+    shards = set(UsageDaily.objects.values_list("shard", flat=True))
+    assert len(shards) > 1
+    assert shards <= set(range(USAGE_SHARDS))
+    [total] = usage_totals(provider=world.azure)
+    expected = Invocation.objects.filter(pk__in=ids).aggregate(
+        prompt=Sum("prompt_tokens"), completion=Sum("completion_tokens"), cost=Sum("cost")
+    )
+    assert expected["cost"] > 0
+    assert total["invocations"] == 64
+    assert total["failures"] == 0
+    assert (total["prompt_tokens"], total["completion_tokens"], total["cost"]) == (
+        expected["prompt"],
+        expected["completion"],
+        expected["cost"],
+    )
 
 
 def test_it_finishes_every_invocation_once_after_the_worker_is_killed(

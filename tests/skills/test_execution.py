@@ -11,8 +11,9 @@ from django.core.management import CommandError, call_command
 
 from auditlog.models import OutboundRequest
 from skills.choices import InvocationStatus, ResponseFormat
-from skills.models import ModelPrice, UsageDaily
+from skills.models import ModelPrice
 from skills.services.invocations import invoke_now
+from skills.services.usage import usage_totals
 
 from .conftest import AZURE_KEY, World
 
@@ -43,8 +44,13 @@ def test_it_runs_a_skill_on_the_byok_connection_and_records_everything(
     rows = list(OutboundRequest.objects.filter(invocation=inv))
     assert len(rows) == 1
     assert rows[0].provider_request_id in inv.provider_request_ids
-    usage = UsageDaily.objects.get(provider=live_world.azure, model="gpt4o-prod", route="byok")
-    assert (usage.invocations, usage.failures, usage.prompt_tokens) == (1, 0, inv.prompt_tokens)
+    [usage] = usage_totals(provider=live_world.azure, model="gpt4o-prod", route="byok")
+    assert (usage["invocations"], usage["failures"], usage["prompt_tokens"]) == (
+        1,
+        0,
+        inv.prompt_tokens,
+    )
+    assert usage["cost"] == inv.cost
 
 
 def test_it_retries_throttling_honouring_the_hint_until_it_succeeds(live_world, sandbox) -> None:
@@ -77,8 +83,8 @@ def test_it_gives_up_after_the_attempt_budget(live_world, sandbox, settings) -> 
         "provider_server",
         3,
     )
-    usage = UsageDaily.objects.get(provider=live_world.azure)
-    assert (usage.invocations, usage.failures) == (1, 1)
+    [usage] = usage_totals(provider=live_world.azure)
+    assert (usage["invocations"], usage["failures"]) == (1, 1)
 
 
 def test_it_falls_back_to_the_policys_second_provider(live_world, sandbox, settings) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -16,7 +17,14 @@ from skills.services.errors import RateLimitExceeded
 from skills.services.invocations import create_invocation
 from skills.services.retention import purge_old_records
 from skills.services.schedules import SCHEDULES, ensure_schedules
-from skills.services.usage import cost_of, price_for, record_usage
+from skills.services.usage import (
+    USAGE_SHARDS,
+    cost_of,
+    price_for,
+    record_usage,
+    shard_for,
+    usage_totals,
+)
 
 from .conftest import World
 
@@ -102,27 +110,58 @@ def test_it_prices_by_the_longest_matching_prefix(world: World) -> None:
     assert cost_of(None, 10, 10) == 0
 
 
-def test_it_adds_each_invocation_to_one_daily_row(world: World) -> None:
+def test_it_adds_each_invocation_to_its_shard_and_totals_sum_the_shards(world: World) -> None:
     day = timezone.localdate()
-    for failed in (False, True, False):
+    ids = [uuid.uuid4() for _ in range(40)]
+    for n, invocation_id in enumerate(ids):
         record_usage(
+            invocation_id=invocation_id,
             day=day,
             provider_id=world.azure.pk,
             model="gpt4o-prod",
             route="byok",
-            failed=failed,
+            failed=n % 4 == 0,
             prompt_tokens=10,
             completion_tokens=5,
             cost=Decimal("0.001"),
         )
-    row = UsageDaily.objects.get()
-    assert (row.invocations, row.failures, row.prompt_tokens, row.completion_tokens) == (
-        3,
-        1,
-        30,
-        15,
+    record_usage(
+        invocation_id=ids[0],
+        day=day - timedelta(days=1),
+        provider_id=world.azure.pk,
+        model="gpt4o-prod",
+        route="byok",
+        failed=False,
+        prompt_tokens=1,
+        completion_tokens=1,
+        cost=Decimal("0.5"),
     )
-    assert row.cost == Decimal("0.003")
+    today = UsageDaily.objects.filter(day=day)
+    assert today.count() > 1
+    assert {shard_for(i) for i in ids} == set(today.values_list("shard", flat=True))
+    assert usage_totals(day_from=day) == [
+        {
+            "day": day,
+            "provider_id": world.azure.pk,
+            "model": "gpt4o-prod",
+            "route": "byok",
+            "invocations": 40,
+            "failures": 10,
+            "prompt_tokens": 400,
+            "completion_tokens": 200,
+            "cost": Decimal("0.040000"),
+        }
+    ]
+    assert [row["day"] for row in usage_totals()] == [day, day - timedelta(days=1)]
+    assert usage_totals(day_to=day - timedelta(days=1))[0]["cost"] == Decimal("0.5")
+    assert usage_totals(route="oem") == []
+
+
+def test_it_keeps_one_invocation_on_one_shard() -> None:
+    invocation_id = uuid.uuid4()
+    assert shard_for(invocation_id) == shard_for(str(invocation_id))
+    assert 0 <= shard_for(invocation_id) < USAGE_SHARDS
+    assert {shard_for(uuid.UUID(int=n)) for n in range(200)} == set(range(USAGE_SHARDS))
 
 
 def test_it_purges_old_invocations_and_outbound_rows_in_batches(world: World, settings) -> None:
