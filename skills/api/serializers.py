@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import MultipleObjectsReturned
@@ -115,9 +114,6 @@ class SkillVariantSerializer(CleanModelSerializer):
             request = request_of(self)
             if request is not None and request.user.is_authenticated:
                 attrs["created_by"] = request.user
-        if "temperature" not in attrs and self.instance is None:
-            # The model's default is the float 0.2, which full_clean() refuses as a decimal.
-            attrs["temperature"] = Decimal(str(SkillVariant._meta.get_field("temperature").default))
         return super().validate(attrs)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -78,7 +80,7 @@ class SkillVariant(models.Model):
     )
     system_prompt = models.TextField(blank=True)
     template = models.TextField(help_text="Prompt template over the skill's inputs: {{ field }}.")
-    temperature = models.DecimalField(max_digits=3, decimal_places=2, default=0.2)
+    temperature = models.DecimalField(max_digits=3, decimal_places=2, default=Decimal("0.20"))
     max_tokens = models.PositiveIntegerField(default=800)
     response_format = models.CharField(
         max_length=8, choices=ResponseFormat.choices, default=ResponseFormat.TEXT
