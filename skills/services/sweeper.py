@@ -10,10 +10,12 @@ so a poisoned invocation cannot circulate for ever.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -32,9 +34,25 @@ class SweepReport:
 
 
 def sweep() -> SweepReport:
+    return sweep_rows(
+        Invocation,
+        dispatch.publish,
+        stale_seconds=tunable("SKILLS_STALE_AFTER_SECONDS"),
+        label="sweeper",
+    )
+
+
+def sweep_rows(
+    model: type[models.Model],
+    publish: Callable[[Any], object],
+    *,
+    stale_seconds: float,
+    label: str,
+) -> SweepReport:
+    """Republish or fail the stuck rows of `model` (invocations, agent runs: same lifecycle)."""
     now = timezone.now()
     requeue_before = now - timedelta(seconds=tunable("SKILLS_REQUEUE_AFTER_SECONDS"))
-    stale_before = now - timedelta(seconds=tunable("SKILLS_STALE_AFTER_SECONDS"))
+    stale_before = now - timedelta(seconds=stale_seconds)
     max_enqueues = tunable_int("SKILLS_MAX_ENQUEUES")
     stuck = Q(status=InvocationStatus.QUEUED) & (
         Q(enqueued_at__lt=requeue_before)
@@ -43,7 +61,7 @@ def sweep() -> SweepReport:
         Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stale_before)
     )
     rows = list(
-        Invocation.objects.filter(stuck)
+        model.objects.filter(stuck)
         .order_by("created_at")
         .values_list("pk", "status", "enqueue_count", "enqueued_at", "heartbeat_at")[
             : tunable_int("SKILLS_SWEEP_BATCH")
@@ -52,7 +70,7 @@ def sweep() -> SweepReport:
     report = SweepReport()
     for pk, status, count, enqueued_at, heartbeat_at in rows:
         # The same conditions again, on this row only: a worker may have moved it meanwhile.
-        same = Invocation.objects.filter(
+        same = model.objects.filter(
             pk=pk, status=status, enqueued_at=enqueued_at, heartbeat_at=heartbeat_at
         )
         if count >= max_enqueues:
@@ -68,8 +86,8 @@ def sweep() -> SweepReport:
             continue
         with transaction.atomic():
             if same.update(enqueued_at=now, enqueue_count=F("enqueue_count") + 1):
-                transaction.on_commit(lambda pk=pk: dispatch.publish(pk))
+                transaction.on_commit(lambda pk=pk: publish(pk))
                 report.requeued += 1
     if report.requeued or report.failed:
-        logger.warning("sweeper: %s re-published, %s failed", report.requeued, report.failed)
+        logger.warning("%s: %s re-published, %s failed", label, report.requeued, report.failed)
     return report
