@@ -13,8 +13,8 @@ explicitly:
   PostgreSQL connection (milliseconds) twice per invocation;
 - Celery's own Django fixup would close every connection of the thread before and after each
   task, whatever CONN_MAX_AGE says, so every task paid a new PostgreSQL connection (~4 ms,
-  a third of the worker's run at one call in flight); `_keep_connections_across_tasks` turns
-  that off and leaves connections to the handlers below.
+  a third of the worker's run at one call in flight); settings.CELERY_DB_REUSE_MAX turns
+  that off (a public Celery setting) and leaves connections to the handlers below.
 
 Open connections therefore track the threads doing database work at that instant plus those
 few, not the pool size; the worst case is still one per thread. The Procfile's default of 64 threads plus
@@ -29,7 +29,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun, worker_init
+from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -51,23 +51,3 @@ def _release_connection(**_: object) -> None:
     from skills.services.dbconn import release_after_task
 
     release_after_task()
-
-
-@worker_init.connect
-def _keep_connections_across_tasks(**_: object) -> None:
-    """Stop Celery's Django fixup from closing the thread's connections around every task.
-
-    The fixup calls `connection.close()` on task prerun and postrun unless CELERY_DB_REUSE_MAX is
-    set (a process-wide counter, not per thread). Our handlers already close what is unusable,
-    obsolete (CONN_MAX_AGE) or beyond the kept slots, so its close only threw the kept
-    connections away. Its cache closing and process-init handling stay.
-    """
-    from celery.fixups.django import DjangoFixup
-
-    for fixup in getattr(app, "_fixups", ()):
-        if isinstance(fixup, DjangoFixup):
-            fixup.worker_fixup.close_database = _leave_connections
-
-
-def _leave_connections(**_: object) -> None:
-    """Replaces the fixup's per-task close: see `_keep_connections_across_tasks`."""
