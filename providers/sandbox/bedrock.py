@@ -538,19 +538,15 @@ def anthropic_stream_events(
 async def _send_events(
     request: web.Request, events: list[bytes], headers: dict[str, str]
 ) -> web.StreamResponse:
-    response = web.StreamResponse(
-        status=200,
-        headers={
+    return await faults.stream(
+        request,
+        events,
+        {
             **headers,
             "Content-Type": "application/vnd.amazon.eventstream",
             "X-Amzn-Bedrock-Content-Type": "application/json",
         },
     )
-    await response.prepare(request)
-    for index, event in enumerate(events):
-        await faults.write_chunk(request, response, event, index)
-    await response.write_eof()
-    return response
 
 
 # --- handler -------------------------------------------------------------------------------------

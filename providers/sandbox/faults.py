@@ -117,6 +117,21 @@ async def write_chunk(request: web.Request, response: web.StreamResponse, data: 
         abort(request)
 
 
+async def stream(
+    request: web.Request, chunks: list[bytes], headers: dict[str, str], tail: bytes = b""
+) -> web.StreamResponse:
+    """Send a streamed answer chunk by chunk (each protocol frames its own chunks), honouring
+    ``stream_cut``; `tail` closes the body (e.g. a JSON array's bracket)."""
+    response = web.StreamResponse(status=200, headers=headers)
+    await response.prepare(request)
+    for index, chunk in enumerate(chunks):
+        await write_chunk(request, response, chunk, index)
+    if tail:
+        await response.write(tail)
+    await response.write_eof()
+    return response
+
+
 def cut_pending(request: web.Request, response: web.StreamResponse) -> bool:
     """A ``stream_cut`` fault on an answer that was not streamed: it is dropped unsent."""
     return bool(request.get(CUT)) and not response.prepared

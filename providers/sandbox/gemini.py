@@ -234,22 +234,15 @@ def stream_bodies(reply: content.Reply, model: str, *, vertex: bool) -> list[dic
 async def _send_stream(
     request: web.Request, bodies: list[dict[str, Any]], sse: bool
 ) -> web.StreamResponse:
-    response = web.StreamResponse(
-        status=200,
-        headers={"Content-Type": "text/event-stream" if sse else "application/json"},
+    """SSE for `alt=sse`; otherwise a streamed JSON array (what other REST clients expect)."""
+    data = [json.dumps(body, separators=(",", ":")) for body in bodies]
+    if sse:
+        chunks = [f"data: {d}\r\n\r\n".encode() for d in data]
+        return await faults.stream(request, chunks, {"Content-Type": "text/event-stream"})
+    chunks = [(("[" if i == 0 else ",\r\n") + d).encode() for i, d in enumerate(data)]
+    return await faults.stream(
+        request, chunks, {"Content-Type": "application/json"}, tail=b"]" if data else b"[]"
     )
-    await response.prepare(request)
-    for index, body in enumerate(bodies):
-        data = json.dumps(body, separators=(",", ":"))
-        if sse:
-            await faults.write_chunk(request, response, f"data: {data}\r\n\r\n".encode(), index)
-        else:
-            prefix = "[" if index == 0 else ",\r\n"
-            await faults.write_chunk(request, response, (prefix + data).encode(), index)
-    if not sse:
-        await response.write(b"]" if bodies else b"[]")
-    await response.write_eof()
-    return response
 
 
 # --- embeddings and token counts -------------------------------------------------------------------

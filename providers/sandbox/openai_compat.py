@@ -321,19 +321,15 @@ def stream_events(
 async def send_stream(
     request: web.Request, events: list[bytes], headers: dict[str, str]
 ) -> web.StreamResponse:
-    response = web.StreamResponse(
-        status=200,
-        headers={
+    return await faults.stream(
+        request,
+        events,
+        {
             **headers,
             "Content-Type": "text/event-stream; charset=utf-8",
             "Cache-Control": "no-cache",
         },
     )
-    await response.prepare(request)
-    for index, event in enumerate(events):
-        await faults.write_chunk(request, response, event, index)
-    await response.write_eof()
-    return response
 
 
 def embeddings_body(
