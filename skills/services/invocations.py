@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 
 from auditlog.choices import Purpose
@@ -41,14 +40,20 @@ from .heartbeat import heartbeat
 from .ratelimits import check_rate_limits
 from .rendering import render_prompt, validate_input
 from .resolution import Resolution
-from .resolution_cache import cached_price_for, cached_provider_for, cached_resolve
+from .resolution_cache import (
+    cached_price_for,
+    cached_provider_for,
+    cached_resolve,
+    cached_skill,
+    cached_skill_by_id,
+)
 from .usage import cost_of, record_usage
 
 logger = logging.getLogger(__name__)
 
 
 def get_skill(skill_key: str) -> Skill:
-    skill = Skill.objects.filter(key=skill_key).first()
+    skill = cached_skill(skill_key)
     if skill is None:
         raise InputError(f"Unknown skill {skill_key!r}; see the Skills page for the keys.")
     if not skill.is_active:
@@ -73,6 +78,33 @@ def create_invocation(
     With an `idempotency_key`, the first invocation of the same user and key is returned
     instead of a new one (a retried POST runs the skill once).
     """
+    return _create(
+        skill_key,
+        input,
+        user=user,
+        source=source,
+        idempotency_key=idempotency_key,
+        record=record,
+        publish=publish,
+    )
+
+
+def _create(
+    skill_key: str,
+    input: dict[str, Any],
+    *,
+    user: Any,
+    source: str,
+    idempotency_key: str | None,
+    record: Record | None,
+    publish: bool = False,
+    claim_token: str | None = None,
+) -> Invocation:
+    """`create_invocation`; with `claim_token`, the row is written already claimed by it.
+
+    A claimed row starts `running` (started and beating now), so the process that runs it
+    at once skips the claim UPDATE and the read that would follow it.
+    """
     user = user if getattr(user, "pk", None) else None
     if idempotency_key:
         existing = _by_idempotency_key(user, idempotency_key)
@@ -83,28 +115,35 @@ def create_invocation(
     provider = cached_provider_for(skill)
     check_rate_limits(skill, provider, user)
     now = timezone.now()
+    row = Invocation(
+        skill=skill,
+        source=source,
+        requested_by=user,
+        idempotency_key=idempotency_key or None,
+        input=clean,
+        record=record,
+        provider=provider,
+        enqueued_at=now if publish else None,
+        enqueue_count=1 if publish else 0,
+    )
+    if claim_token:
+        row.status, row.claimed_by = InvocationStatus.RUNNING, claim_token
+        row.started_at = row.heartbeat_at = now
+    if not (publish or idempotency_key):
+        row.save(force_insert=True)  # one autocommit INSERT: nothing else to keep atomic
+        return row
     try:
         with transaction.atomic():
-            invocation = Invocation.objects.create(
-                skill=skill,
-                source=source,
-                requested_by=user,
-                idempotency_key=idempotency_key or None,
-                input=clean,
-                record=record,
-                provider=provider,
-                enqueued_at=now if publish else None,
-                enqueue_count=1 if publish else 0,
-            )
+            row.save(force_insert=True)
             if publish:
-                pk = invocation.pk
+                pk = row.pk
                 transaction.on_commit(lambda: dispatch.publish(pk))
     except IntegrityError:
         existing = _by_idempotency_key(user, idempotency_key) if idempotency_key else None
         if existing is None:
             raise
         return existing
-    return invocation
+    return row
 
 
 def _by_idempotency_key(user: Any, key: str) -> Invocation | None:
@@ -125,19 +164,22 @@ def invoke_now(
     record: Record | None = None,
 ) -> Invocation:
     """Create and run an invocation in this process (the `invoke_skill` and `?wait` path)."""
-    invocation = create_invocation(
+    token = _new_token()
+    invocation = _create(
         skill_key,
         input,
         user=user,
         source=source,
         idempotency_key=idempotency_key,
         record=record,
-        publish=False,
+        claim_token=token,
     )
-    if invocation.status == InvocationStatus.QUEUED:
+    if invocation.claimed_by == token:  # new, and already claimed by this call
+        return _run_claimed(invocation, token)
+    if invocation.status == InvocationStatus.QUEUED:  # an earlier request's, still waiting
         finished = run_invocation(invocation.pk)
         if finished is not None:
-            return finished  # already read back by `_finish`
+            return finished
     invocation.refresh_from_db()
     return invocation
 
@@ -179,18 +221,34 @@ def _new_token() -> str:
 
 def claim(invocation_id: uuid.UUID | str) -> str | None:
     """Take the invocation if it is queued, or running under a worker that stopped beating."""
+    token = _new_token()
+    return token if _claim(uuid.UUID(str(invocation_id)), token) is not None else None
+
+
+def _claim(invocation_id: uuid.UUID, token: str) -> Invocation | None:
+    """The claim UPDATE, returning the claimed row (None if this call did not win it).
+
+    One statement (UPDATE … RETURNING, PostgreSQL and SQLite ≥ 3.35) instead of an UPDATE and
+    a SELECT: a worker pays this on every invocation. `raw()` maps the returned columns
+    through the model's field converters like any query.
+    """
+    connection = connections[router.db_for_write(Invocation)]
+    ops, meta = connection.ops, Invocation._meta
     now = timezone.now()
     stale = now - timezone.timedelta(seconds=tunable("SKILLS_STALE_AFTER_SECONDS"))
-    token = _new_token()
-    claimable = Q(status=InvocationStatus.QUEUED) | Q(
-        status=InvocationStatus.RUNNING, heartbeat_at__lt=stale
+    columns = ", ".join(ops.quote_name(f.column) for f in meta.concrete_fields)
+    # Identifiers come from the model's metadata; every value is a parameter.
+    sql = (
+        f"UPDATE {ops.quote_name(meta.db_table)} "  # noqa: S608
+        "SET status = %s, claimed_by = %s, started_at = %s, heartbeat_at = %s "
+        "WHERE id = %s AND (status = %s OR (status = %s AND heartbeat_at < %s)) "
+        f"RETURNING {columns}"
     )
-    changed = (
-        Invocation.objects.filter(pk=invocation_id)
-        .filter(claimable)
-        .update(status=InvocationStatus.RUNNING, claimed_by=token, started_at=now, heartbeat_at=now)
-    )
-    return token if changed == 1 else None
+    at, before = ops.adapt_datetimefield_value(now), ops.adapt_datetimefield_value(stale)
+    running, queued = InvocationStatus.RUNNING.value, InvocationStatus.QUEUED.value
+    params = [running, token, at, at, meta.pk.get_db_prep_value(invocation_id, connection)]
+    params += [queued, running, before]
+    return next(iter(Invocation.objects.db_manager(connection.alias).raw(sql, params)), None)
 
 
 @dataclass
@@ -206,18 +264,25 @@ class _Result:
 def run_invocation(invocation_id: uuid.UUID | str, *, read_back: bool = True) -> Invocation | None:
     """Run one invocation if this call wins the claim; otherwise return None quietly.
 
-    `read_back=False` (the Celery task, which returns nothing) skips re-reading the finished
-    row: one query less per invocation on the worker's hot path.
+    The returned row carries what the run wrote. Should another run have finished it first,
+    it is read back unless `read_back=False` (the Celery task, which returns nothing).
     """
     try:
         invocation_id = uuid.UUID(str(invocation_id))
     except ValueError:
         logger.warning("ignoring a task for malformed invocation id %r", invocation_id)
         return None
-    token = claim(invocation_id)
-    if token is None:
+    token = _new_token()
+    invocation = _claim(invocation_id, token)
+    if invocation is None:
         return None
-    invocation = Invocation.objects.select_related("skill", "record").get(pk=invocation_id)
+    return _run_claimed(invocation, token, read_back=read_back)
+
+
+def _run_claimed(invocation: Invocation, token: str, *, read_back: bool = True) -> Invocation:
+    """Run an invocation this process holds the claim of, and record its result."""
+    # The skill comes from the per-process configuration cache rather than a join per row.
+    invocation.skill = cached_skill_by_id(invocation.skill_id) or invocation.skill
     started = time.monotonic()
     with heartbeat.beating(invocation.pk, token):
         result = _execute(invocation)
@@ -368,10 +433,16 @@ def _finish(
     # running (and its usage uncounted), so the run that takes it over counts it once.
     with transaction.atomic():
         changed = _write_result(invocation, token, status, now, result, fields)
-    if read_back:
-        invocation.refresh_from_db()
-    if changed != 1:
+    if changed == 1:
+        # What the UPDATE wrote, so the caller sees the finished row without reading it back.
+        values = dict(fields, status=status, finished_at=now, heartbeat_at=now)
+        values.update(resolution_trace=result.trace, provider_request_ids=result.request_ids)
+        for name, value in values.items():
+            setattr(invocation, name, value)
+    else:
         logger.info("invocation %s finished elsewhere or was cancelled", invocation.pk)
+        if read_back:
+            invocation.refresh_from_db()
     return invocation
 
 

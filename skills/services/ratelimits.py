@@ -20,6 +20,7 @@ from providers.models import Provider
 from ..choices import RateLimitResource, RateLimitRuleType
 from ..models import Invocation, RateLimitRule, Skill
 from .errors import RateLimitExceeded
+from .resolution_cache import cached_rate_limit_rules
 
 logger = logging.getLogger(__name__)
 WINDOW = timedelta(hours=1)
@@ -54,9 +55,8 @@ def _describe(rule: RateLimitRule) -> str:
 def check_rate_limits(skill: Skill, provider: Provider | None, user: Any) -> None:
     """Raise `RateLimitExceeded` if one more request would break an active rule."""
     since = timezone.now() - WINDOW
-    rules = RateLimitRule.objects.filter(is_active=True).select_related("provider")
     user_id = getattr(user, "pk", None)
-    for rule in rules:
+    for rule in cached_rate_limit_rules():
         if not _applies(rule, skill, provider):
             continue
         rows = Invocation.objects.filter(_scope(rule), created_at__gte=since)

@@ -8,10 +8,11 @@ SKILLS_RESOLUTION_CACHE_SECONDS (default 1; 0 turns the cache off):
 - in this process, any save or delete of a configuration row clears the cache at once;
 - another process's change (the console's web process) reaches a worker within that bound.
 
-The same holds for the provider a skill's policy picks (rate limits count against it) and the
-price table of a provider. Failures are never cached, so a fixed link is picked up on the
-next call. The console's own
-views call `resolution.resolve` directly and always see the current configuration.
+The same holds for the skill itself (looked up by key when an invocation is created, by id
+when a worker runs it), the provider a skill's policy picks (rate limits count against it),
+the active rate-limit rules and the price table of a provider. Failures are never cached, so
+a fixed link or a new skill is picked up on the next call. The console's own views call
+`resolution.resolve` directly and always see the current configuration.
 """
 
 from __future__ import annotations
@@ -27,7 +28,14 @@ from django.db.models.signals import post_delete, post_save
 
 from providers.models import AliasMapping, Connection, ModelAlias, ModelVersion, Provider
 
-from ..models import ModelPrice, ModelProviderPolicy, Skill, SkillVariant, VersionOverride
+from ..models import (
+    ModelPrice,
+    ModelProviderPolicy,
+    RateLimitRule,
+    Skill,
+    SkillVariant,
+    VersionOverride,
+)
 from .resolution import Resolution, provider_for, resolve
 from .usage import price_for
 
@@ -42,6 +50,7 @@ CONFIG_MODELS = (
     SkillVariant,
     Skill,
     ModelPrice,
+    RateLimitRule,
 )
 
 _lock = threading.Lock()
@@ -83,15 +92,34 @@ def _put(key: tuple, value: Any) -> None:
         _entries[key] = (time.monotonic(), value)
 
 
-def _memo(key: tuple, compute: Callable[[], Any]) -> Any:
+def _memo(key: tuple, compute: Callable[[], Any], *, keep_none: bool = True) -> Any:
     seconds = ttl()
     if seconds <= 0:
         return compute()
     value = _get(key, seconds)
     if value is _MISSING:
         value = compute()
-        _put(key, value)
+        if value is not None or keep_none:
+            _put(key, value)
     return value
+
+
+def cached_skill(key: str) -> Skill | None:
+    """The skill with this key (None if there is none; that answer is not kept)."""
+    return _memo(("skill", key), lambda: Skill.objects.filter(key=key).first(), keep_none=False)
+
+
+def cached_skill_by_id(pk: int) -> Skill | None:
+    """The skill with this primary key (None if there is none; not kept)."""
+    return _memo(("skill-id", pk), lambda: Skill.objects.filter(pk=pk).first(), keep_none=False)
+
+
+def cached_rate_limit_rules() -> list[RateLimitRule]:
+    """The active rate-limit rules with their providers (the counting is never cached)."""
+    return _memo(
+        ("rate-limit-rules",),
+        lambda: list(RateLimitRule.objects.filter(is_active=True).select_related("provider")),
+    )
 
 
 def cached_provider_for(skill: Skill) -> Provider | None:
