@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.db import connection as db_connection
 
@@ -108,6 +109,53 @@ def _rows(label: str, results: dict[str, tuple[list[float], list[float]]]) -> li
     return rows
 
 
+class _StatementClock:
+    """An execute wrapper: counts statements and the wall time spent inside them."""
+
+    def __init__(self) -> None:
+        self.statements = 0
+        self.seconds = 0.0
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - start
+            self.statements += 1
+
+
+def _decompose(direct: Callable[[], object], skill: Callable[[], object], runs: int) -> Row:
+    """Where the in-process overhead goes: database statements vs. the console's Python.
+
+    A separate pass (the wrapper's own cost stays out of the timed figures above): per call,
+    the number of SQL statements, the wall time spent in them (round trip, server, commit),
+    and the rest of the overhead, which is the console's own Python — ORM, outbound capture,
+    rendering, resolution lookups — and the CPU time of the whole call.
+    """
+    clock = _StatementClock()
+    overhead, in_db, cpu = [], [], []
+    with db_connection.execute_wrapper(clock):
+        for _ in range(runs):
+            a, _ = _timed(direct)
+            before = clock.seconds
+            cpu_start = time.thread_time()
+            b, _ = _timed(skill)
+            cpu.append((time.thread_time() - cpu_start) * 1000)
+            overhead.append(b - a)
+            in_db.append((clock.seconds - before) * 1000)
+    statements = clock.statements / runs
+    p50_over, p50_db = percentile(overhead, 50), percentile(in_db, 50)
+    return Row(
+        "overhead",
+        f"in-process overhead p50 decomposed (n={runs}): SQL statements per call, "
+        "wall time in them (commits not included), the rest (console Python), CPU per skill call",
+        f"{statements:.1f} statements, {p50_db:.2f} ms in cursor.execute (driver, round trip, server), "
+        f"{p50_over - p50_db:.2f} ms the rest (of {p50_over:.2f} ms); "
+        f"CPU {percentile(cpu, 50):.2f} ms per call",
+    )
+
+
 def run(ctx) -> list[Row]:
     ctx.sandbox.set_latency(0)
     direct = {kind: direct_call(ctx.skills[kind], INPUT) for kind in PROVIDER_KINDS}
@@ -115,6 +163,8 @@ def run(ctx) -> list[Row]:
     in_process = {kind: (direct[kind], _in_process(ctx.skills[kind])) for kind in PROVIDER_KINDS}
     print(f"  in-process: {ctx.overhead_runs} x {len(in_process)} providers", flush=True)
     rows = _rows("in-process", _measure(in_process, ctx.overhead_runs))
+    direct_one, skill_one = in_process[PROVIDER_KINDS[0]]
+    rows.append(_decompose(direct_one, skill_one, max(100, ctx.overhead_runs // 4)))
     worker = Worker(concurrency=8, queue=ctx.queue).start()
     try:
         celery = {
