@@ -93,6 +93,11 @@ class Sandbox:
         req = urllib.request.Request(self.url + "/_sandbox/requests", method="DELETE")
         urllib.request.urlopen(req, timeout=5).read()
 
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
     def stop(self) -> None:
         _stop(self.proc)
 

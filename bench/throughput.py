@@ -6,10 +6,17 @@ sees rows finish it creates as many new ones. Completions are counted over a win
 starts after a warm-up; end-to-end latency is `finished_at - created_at` of each row (both
 wall-clock stamps on this machine, so the caller's polling interval does not inflate it).
 Memory is the worker's peak RSS (VmHWM of the worker and its children, from /proc).
+
+CPU per completed invocation splits the machine's busy time over the same window (snapshots of
+/proc at its start and end, `bench.cpu`) between the worker(s), the caller (this process), the
+sandbox, PostgreSQL, Redis and everything else, so a missed target can be put down to what
+the CPU went to rather than guessed: the stack's CPU per call bounds completions at
+cores x 1000 / (ms per call) per second.
 """
 
 from __future__ import annotations
 
+import os
 import time
 
 from django.db import DatabaseError
@@ -19,18 +26,41 @@ from skills.choices import TERMINAL_STATUSES, InvocationStatus, Source
 from skills.models import Invocation
 from skills.services.invocations import create_invocation
 
+from . import cpu
 from .common import Row, percentile
-from .env import INPUT, Worker, rss_kb
+from .env import INPUT, Sandbox, Worker, rss_kb
 
 LATENCY_S = 1.0
 LEVELS = (50, 100, 200)
 TARGET_EFFICIENCY = 0.95
 TARGET_RSS_MB = 250.0
+# VmRSS between VmHWM readings only matters for worker children that exit before the end; a
+# reading walks every thread of the worker, which cost the caller 1-2 ms of CPU per completed
+# invocation at 200 in flight when it ran on every poll, on the cores the worker needs.
+RSS_EVERY_S = 0.5
 
 
 def _rss(workers: list[Worker]) -> tuple[int, int]:
     both = [rss_kb(w.pid) for w in workers]
     return sum(b[0] for b in both), sum(b[1] for b in both)
+
+
+class _Spent:
+    """The caller's main-thread CPU per activity, inside the window: the caller is the bench
+    process, so it shows how much of its CPU is the console's `create_invocation` and how much
+    the harness's own polling."""
+
+    def __init__(self) -> None:
+        self.by: dict[str, float] = {}
+        self.on = False
+        self._last = time.thread_time()
+
+    def mark(self, activity: str) -> None:
+        """Charge the CPU since the previous mark to `activity`."""
+        now = time.thread_time()
+        if self.on:
+            self.by[activity] = self.by.get(activity, 0.0) + now - self._last
+        self._last = now
 
 
 def _drive(key: str, in_flight: int, warmup: float, window: float, workers: list[Worker]) -> dict:
@@ -39,17 +69,27 @@ def _drive(key: str, in_flight: int, warmup: float, window: float, workers: list
     errors = 0
     latencies: list[float] = []
     peak_rss = 0
+    rss_at = 0.0
     caller_errors = 0
     last_error = ""
     start = time.monotonic()
     measure_from, measure_to = start + warmup, start + warmup + window
+    cpu_from: cpu.Snapshot | None = None
+    spent = _Spent()
     while True:
         now = time.monotonic()
         if now >= measure_to:
+            cpu_to = cpu.take()
             break
+        if cpu_from is None and now >= measure_from:
+            cpu_from = cpu.take()  # completions count from here, so CPU and count share a window
+            measure_from = cpu_from.at
+            spent.on = True
+            spent.mark("")
         try:
             while len(outstanding) < in_flight:
                 outstanding.add(create_invocation(key, INPUT, source=Source.API).pk)
+            spent.mark("create")
             finished = list(
                 Invocation.objects.filter(
                     pk__in=outstanding, status__in=TERMINAL_STATUSES
@@ -70,8 +110,12 @@ def _drive(key: str, in_flight: int, warmup: float, window: float, workers: list
                     errors += 1
                 elif ended and created:
                     latencies.append((ended - created).total_seconds() * 1000)
-        peak_rss = max(peak_rss, _rss(workers)[1])
+        spent.mark("poll")
+        if now - rss_at >= RSS_EVERY_S:
+            peak_rss, rss_at = max(peak_rss, _rss(workers)[1]), now
+            spent.mark("RSS sampling")
         db_connection.close()  # the caller holds no connection while it sleeps
+        spent.mark("poll")
         time.sleep(0.02)
     # Let the rest finish, so the next level starts from an empty queue.
     end = time.monotonic() + 30
@@ -94,7 +138,67 @@ def _drive(key: str, in_flight: int, warmup: float, window: float, workers: list
         "rss_peak_mb": max(hwm, peak_rss) / 1024,
         "caller_errors": caller_errors,
         "last_error": last_error,
+        "completed": done_in_window,
+        "caller_spent": spent.by,
+        "cpu": (cpu_from or cpu_to, cpu_to),
     }
+
+
+def _cpu_groups(workers: list[Worker], sandbox: Sandbox) -> dict[str, cpu.Group]:
+    return {
+        "worker": cpu.tree(w.pid for w in workers),
+        "caller": cpu.only(os.getpid()),
+        "sandbox": cpu.tree([sandbox.pid]),
+        "PostgreSQL": cpu.named("postgres"),
+        "Redis": cpu.named("redis-server"),
+    }
+
+
+SATURATED = 0.9  # of one core (a worker process) or of all cores (the machine)
+
+
+def _bound(share: float, busy: float) -> str:
+    """A worker process near 100 % of one core (all its threads together) is bound by one core,
+    i.e. by the GIL; well under it while the machine is near 100 % of its cores, by the cores."""
+    if share >= SATURATED:
+        return "one-core (GIL) bound"
+    return "cores saturated" if busy >= SATURATED else "neither one core nor the cores saturated"
+
+
+def _cpu_row(n: int, got: dict, workers: list[Worker], sandbox: Sandbox) -> Row:
+    """CPU per completed invocation per group; with the rest of the machine, they add up to
+    its busy time (the part no process accounts for is shown)."""
+    a, b = got["cpu"]
+    acc = cpu.account(a, b, _cpu_groups(workers, sandbox))
+    done = max(got["completed"], 1)
+    cores = os.cpu_count() or 1
+
+    def ms(seconds: float) -> str:
+        return f"{seconds * 1000 / done:.1f}"
+
+    g = acc.groups
+    pg_other = cpu.ticks(a, b, cpu.pg_backends_not_of(db_connection.settings_dict["NAME"])) / cpu.HZ
+    # The bench's stack, less what PostgreSQL visibly did for other databases (other work).
+    stack = max((sum(g.values()) - pg_other) * 1000 / done, 1e-9)
+    shares = [cpu.own_share(a, b, w.pid) for w in workers]
+    mains = ", ".join(f"{x:.0%}" for x in shares) + f" of one core: {_bound(max(shares), acc.busy)}"
+    split = ", ".join(f"{k} {ms(v)}" for k, v in got["caller_spent"].items() if k)
+    largest = ", ".join(f"{name} {ms(sec)}" for name, sec in acc.other_top if sec > 0) or "none"
+    return Row(
+        "throughput",
+        f"{n} in flight: CPU per completed invocation, same window "
+        f"({got['completed']} completed in {acc.seconds:.1f} s)",
+        f"worker {ms(g['worker'])} ms (main process at {mains}), "
+        f"caller {ms(g['caller'])} ms (main thread: {split}), sandbox {ms(g['sandbox'])} ms, "
+        f"PostgreSQL {ms(g['PostgreSQL'])} ms (of which ≥ {ms(pg_other)} other "
+        f"databases' backends), Redis {ms(g['Redis'])} ms, other processes {ms(acc.other)} ms "
+        f"(largest: {largest}), in no process {ms(acc.residual)} ms; "
+        f"sum = machine busy {ms(acc.busy_s)} ms (irq/softirq {ms(acc.irq)}), "
+        f"{acc.busy:.0%} of {cores} cores "
+        f"(steal {acc.steal:.0%}); ceiling at the stack's {stack:.1f} ms (worker to Redis, "
+        f"less other databases) = "
+        f"{cores} x 1000 / {stack:.1f} = {cores * 1000 / stack:.0f}/s",
+    )
 
 
 def run(ctx, memory_only: bool = False) -> list[Row]:
@@ -142,6 +246,7 @@ def run(ctx, memory_only: bool = False) -> list[Row]:
                     else (None if got["errors"] == 0 else False),
                 )
             )
+            rows.append(_cpu_row(n, got, workers, ctx.sandbox))
         if n == max(LEVELS):
             rows.append(
                 Row(
