@@ -1,4 +1,8 @@
-"""Fixtures shared by the whole suite: one user per role, plus a stranger with none."""
+"""Fixtures shared by the whole suite: one user per role, plus a stranger with none.
+
+Every test starts with an empty per-process configuration cache: a rolled-back test's rows
+leave no signal behind, so a cached skill or rule of the previous test must not survive it.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,13 @@ import pytest
 from django.contrib.auth.models import Group, User
 
 from byok_admin.roles import Role, ensure_roles
+
+
+@pytest.fixture(autouse=True)
+def _fresh_configuration_cache() -> None:
+    from skills.services import resolution_cache
+
+    resolution_cache.clear()
 
 
 def _make_user(username: str, role: str | None = None, **extra: object) -> User:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .services import agents, health, invocations, retention, sweeper
+from .services import agents, health, invocations, retention, sweeper, usage
 from .services.agents import sweeper as agent_sweeper
 
 
@@ -40,3 +40,8 @@ def check_connection_task(connection_id: int) -> None:
 def run_agent_run_task(run_id: str) -> None:
     """Idempotent: the claim lets only one delivery of this id run it."""
     agents.run_agent(run_id)
+
+
+@shared_task(name="skills.roll_up_usage", ignore_result=True)
+def roll_up_usage_task() -> None:
+    usage.roll_up_usage()

@@ -64,6 +64,10 @@ class Invocation(models.Model):
     enqueued_at = models.DateTimeField(
         null=True, blank=True, help_text="When its task message was last published."
     )
+    usage_pending = models.BooleanField(
+        default=False,
+        help_text="Finished, and its usage not yet added to the daily totals (the roll-up does).",
+    )
     claimed_by = models.CharField(
         max_length=120,
         blank=True,
@@ -88,6 +92,11 @@ class Invocation(models.Model):
             models.Index(fields=["skill", "-created_at"], name="invocation_skill_created"),
             models.Index(fields=["provider", "-created_at"], name="invocation_provider_created"),
             models.Index(fields=["requested_by", "-created_at"], name="invocation_user_created"),
+            models.Index(
+                fields=["finished_at"],
+                name="invocation_usage_pending",
+                condition=Q(usage_pending=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -97,9 +106,9 @@ class Invocation(models.Model):
 class UsageDaily(models.Model):
     """Daily totals per provider/model/route, so charts never scan raw invocations.
 
-    Each key is split over `shard` rows (see skills.services.usage.USAGE_SHARDS) so that
-    concurrent finishes do not all queue on one row lock; readers sum over shards with
-    `usage_totals`.
+    Written only by `skills.services.usage.roll_up_usage`, which adds the finished
+    invocations still marked `usage_pending`; read through `usage_totals`, which also counts
+    those not yet rolled up.
     """
 
     day = models.DateField()
@@ -111,19 +120,15 @@ class UsageDaily(models.Model):
     prompt_tokens = models.PositiveBigIntegerField(default=0)
     completion_tokens = models.PositiveBigIntegerField(default=0)
     cost = models.DecimalField(max_digits=14, decimal_places=6, default=0)
-    shard = models.PositiveSmallIntegerField(
-        default=0, help_text="Which of the key's counter rows; totals sum over all shards."
-    )
 
     class Meta:
         verbose_name_plural = "usage (daily)"
         ordering = ["-day"]
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "provider", "model", "route", "shard"],
-                name="usage_daily_unique_shard",
+                fields=["day", "provider", "model", "route"], name="usage_daily_unique"
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.day} {self.provider_id} {self.model} {self.route} #{self.shard}"
+        return f"{self.day} {self.provider_id} {self.model} {self.route}"

@@ -47,7 +47,7 @@ from .resolution_cache import (
     cached_skill,
     cached_skill_by_id,
 )
-from .usage import cost_of, record_usage
+from .usage import cost_of
 
 logger = logging.getLogger(__name__)
 
@@ -429,14 +429,17 @@ def _finish(
             obj = fields.pop(name)
             fields[f"{name}_id"] = obj.pk if obj is not None else None
     fields["error_message"] = str(fields.get("error_message", ""))[:2000]
-    # The result and its usage commit together: a worker killed in between leaves the row
-    # running (and its usage uncounted), so the run that takes it over counts it once.
-    with transaction.atomic():
-        changed = _write_result(invocation, token, status, now, result, fields)
+    # Usage is counted by the roll-up from this mark, set in the same statement as the
+    # result: a worker killed before it leaves the row running and unmarked, so the run that
+    # takes it over is the one counted.
+    fields["usage_pending"] = all(fields.get(k) for k in ("provider_id", "route", "model"))
+    values = dict(fields, status=status, finished_at=now, heartbeat_at=now)
+    values.update(resolution_trace=result.trace, provider_request_ids=result.request_ids)
+    changed = Invocation.objects.filter(
+        pk=invocation.pk, status=InvocationStatus.RUNNING, claimed_by=token
+    ).update(**values)
     if changed == 1:
         # What the UPDATE wrote, so the caller sees the finished row without reading it back.
-        values = dict(fields, status=status, finished_at=now, heartbeat_at=now)
-        values.update(resolution_trace=result.trace, provider_request_ids=result.request_ids)
         for name, value in values.items():
             setattr(invocation, name, value)
     else:
@@ -444,39 +447,3 @@ def _finish(
         if read_back:
             invocation.refresh_from_db()
     return invocation
-
-
-def _write_result(
-    invocation: Invocation,
-    token: str,
-    status: str,
-    now: Any,
-    result: _Result,
-    fields: dict[str, Any],
-) -> int:
-    changed = Invocation.objects.filter(
-        pk=invocation.pk, status=InvocationStatus.RUNNING, claimed_by=token
-    ).update(
-        status=status,
-        finished_at=now,
-        heartbeat_at=now,
-        resolution_trace=result.trace,
-        provider_request_ids=result.request_ids,
-        **fields,
-    )
-    if changed != 1:
-        return changed
-    provider_id = fields.get("provider_id")
-    if provider_id and fields.get("route") and fields.get("model"):
-        record_usage(
-            invocation_id=invocation.pk,
-            day=timezone.localdate(now),
-            provider_id=provider_id,
-            model=fields["model"],
-            route=fields["route"],
-            failed=result.failed,
-            prompt_tokens=fields.get("prompt_tokens", 0),
-            completion_tokens=fields.get("completion_tokens", 0),
-            cost=fields.get("cost", 0),
-        )
-    return changed

@@ -24,6 +24,11 @@ SCHEDULES: tuple[dict[str, Any], ...] = (
         "every": 30,
     },
     {
+        "name": "Usage roll-up (daily totals)",
+        "task": "skills.roll_up_usage",
+        "every": 15,
+    },
+    {
         "name": "Retention purge (invocations, outbound log)",
         "task": "skills.purge_old_records",
         "crontab": {"minute": "17", "hour": "3"},

@@ -1,27 +1,33 @@
-"""Token cost from the editable price table, and the daily usage aggregates charts read."""
+"""Token cost from the editable price table, and the daily usage totals charts read.
+
+A finishing invocation does not touch the totals: its result UPDATE marks it
+`usage_pending`, and `roll_up_usage` (a periodic task, every few seconds) adds pending rows
+to `UsageDaily` and clears the mark in one transaction, so each invocation is counted
+exactly once. Adding usage in the finish transaction instead cost every invocation a second
+UPDATE and made concurrent finishes queue on the same counter row. `usage_totals` adds the
+rows not yet rolled up, so readers always see every finished invocation.
+"""
 
 from __future__ import annotations
 
 import datetime
-import zlib
+from collections import defaultdict
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from providers.models import Provider
 
-from ..models import ModelPrice, UsageDaily
+from ..choices import InvocationStatus
+from ..models import Invocation, ModelPrice, UsageDaily
 
 MILLION = Decimal(1_000_000)
 COST_PLACES = Decimal("0.000001")
-
-# Counter rows per (day, provider, model, route). Every finish increments its key inside the
-# finish transaction; with one row, a hundred concurrent finishes queue on one row lock. Sixteen
-# rows spread them out while keeping charts cheap (at most sixteen rows summed per key).
-USAGE_SHARDS = 16
+ROLL_UP_BATCH = 5000
 
 _TOTAL_FIELDS = ("invocations", "failures", "prompt_tokens", "completion_tokens", "cost")
 _GROUP_FIELDS = ("day", "provider_id", "model", "route")
@@ -53,58 +59,61 @@ def cost_of(price: ModelPrice | None, prompt_tokens: int, completion_tokens: int
     return cost.quantize(COST_PLACES)
 
 
-def shard_for(invocation_id: UUID | str | int) -> int:
-    """A stable shard for an invocation: the same id always lands on the same row.
+def roll_up_usage(batch: int = ROLL_UP_BATCH) -> int:
+    """Add the usage of finished invocations marked pending to the daily totals.
 
-    crc32 rather than `hash()`, which is salted per process for strings.
+    Each batch is one transaction: the rows are locked (skipping rows another roll-up holds),
+    summed per day/provider/model/route, added to their `UsageDaily` rows, and unmarked.
+    Returns how many invocations were added.
     """
-    return zlib.crc32(str(invocation_id).encode()) % USAGE_SHARDS
+    added = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                Invocation.objects.filter(usage_pending=True)
+                .select_for_update(skip_locked=True)
+                .order_by()
+                .values_list(
+                    "pk",
+                    "finished_at",
+                    "provider_id",
+                    "model",
+                    "route",
+                    "status",
+                    "prompt_tokens",
+                    "completion_tokens",
+                    "cost",
+                )[:batch]
+            )
+            if not rows:
+                return added
+            sums: dict[tuple, list] = defaultdict(lambda: [0, 0, 0, 0, Decimal(0)])
+            for _pk, finished, provider_id, model, route, status, prompt, completion, cost in rows:
+                key = (timezone.localdate(finished), provider_id, model, route)
+                total = sums[key]
+                total[0] += 1
+                total[1] += status == InvocationStatus.FAILED
+                total[2] += prompt
+                total[3] += completion
+                total[4] += cost
+            for key, total in sums.items():
+                _add(dict(zip(_GROUP_FIELDS, key, strict=True)), total)
+            Invocation.objects.filter(pk__in=[row[0] for row in rows]).update(usage_pending=False)
+        added += len(rows)
+        if len(rows) < batch:
+            return added
 
 
-def record_usage(
-    *,
-    invocation_id: UUID | str | int,
-    day: datetime.date,
-    provider_id: int,
-    model: str,
-    route: str,
-    failed: bool,
-    prompt_tokens: int,
-    completion_tokens: int,
-    cost: Decimal,
-) -> None:
-    """Add one invocation to its day's shard row: an atomic F() update, created on first use.
-
-    Concurrent workers may race to create the row; the loser's insert hits the unique
-    constraint and falls back to the update, so no count is lost.
-    """
-    key = {
-        "day": day,
-        "provider_id": provider_id,
-        "model": model[:200],
-        "route": route,
-        "shard": shard_for(invocation_id),
-    }
-    delta = {
-        "invocations": F("invocations") + 1,
-        "failures": F("failures") + (1 if failed else 0),
-        "prompt_tokens": F("prompt_tokens") + prompt_tokens,
-        "completion_tokens": F("completion_tokens") + completion_tokens,
-        "cost": F("cost") + cost,
-    }
+def _add(key: dict[str, Any], total: list) -> None:
+    """Add one key's sums to its row: an F() update, or the row's creation on first use."""
+    values = dict(zip(_TOTAL_FIELDS, total, strict=True))
+    delta = {name: F(name) + value for name, value in values.items()}
     if UsageDaily.objects.filter(**key).update(**delta):
         return
     try:
         with transaction.atomic():
-            UsageDaily.objects.create(
-                **key,
-                invocations=1,
-                failures=1 if failed else 0,
-                prompt_tokens=prompt_tokens,
-                completion_tokens=completion_tokens,
-                cost=cost,
-            )
-    except IntegrityError:
+            UsageDaily.objects.create(**key, **values)
+    except IntegrityError:  # a concurrent roll-up created it first
         UsageDaily.objects.filter(**key).update(**delta)
 
 
@@ -113,27 +122,44 @@ def usage_totals(
     day_to: datetime.date | None = None,
     **filters: Any,
 ) -> list[dict[str, Any]]:
-    """Daily totals per day/provider/model/route, summed over the counter shards.
+    """Daily totals per day/provider/model/route: the rolled-up rows plus the pending tail.
 
-    The only correct way to read usage: a single UsageDaily row is one shard's part of a
-    total. `day_from`/`day_to` are inclusive; `filters` are ORM lookups on UsageDaily
-    (`provider=...`, `route="byok"`, `model__startswith=...`). Newest day first.
+    The only correct way to read usage. `day_from`/`day_to` are inclusive; `filters` are ORM
+    lookups both UsageDaily and Invocation understand (`provider=...`, `route="byok"`,
+    `model__startswith=...`). Newest day first.
     """
-    rows = UsageDaily.objects.filter(**filters)
+    days = {}
     if day_from is not None:
-        rows = rows.filter(day__gte=day_from)
+        days["day__gte"] = day_from
     if day_to is not None:
-        rows = rows.filter(day__lte=day_to)
-    grouped = (
-        rows.order_by()
+        days["day__lte"] = day_to
+    rolled = UsageDaily.objects.filter(**filters, **days).values(*_GROUP_FIELDS, *_TOTAL_FIELDS)
+    pending = (
+        Invocation.objects.filter(usage_pending=True, **filters)
+        .annotate(day=TruncDate("finished_at"))
+        .filter(**days)
+        .order_by()
         .values(*_GROUP_FIELDS)
-        .annotate(**{f"total_{name}": Sum(name) for name in _TOTAL_FIELDS})
-        .order_by("-day", "provider_id", "model", "route")
+        .annotate(
+            invocations=Count("pk"),
+            failures=Count("pk", filter=Q(status=InvocationStatus.FAILED)),
+            total_prompt=Sum("prompt_tokens"),
+            total_completion=Sum("completion_tokens"),
+            total_cost=Sum("cost"),
+        )
     )
-    return [
-        {
-            **{name: row[name] for name in _GROUP_FIELDS},
-            **{name: row[f"total_{name}"] for name in _TOTAL_FIELDS},
-        }
-        for row in grouped
-    ]
+    merged: dict[tuple, dict[str, Any]] = {}
+    for row in rolled:
+        merged[tuple(row[name] for name in _GROUP_FIELDS)] = dict(row)
+    for row in pending:
+        key = tuple(row[name] for name in _GROUP_FIELDS)
+        into = merged.setdefault(
+            key, {**dict(zip(_GROUP_FIELDS, key, strict=True)), **dict.fromkeys(_TOTAL_FIELDS, 0)}
+        )
+        into["invocations"] += row["invocations"]
+        into["failures"] += row["failures"]
+        into["prompt_tokens"] += row["total_prompt"]
+        into["completion_tokens"] += row["total_completion"]
+        into["cost"] += row["total_cost"]
+    ordered = sorted(merged.values(), key=lambda r: (r["provider_id"], r["model"], r["route"]))
+    return sorted(ordered, key=lambda r: r["day"], reverse=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -11,20 +10,13 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from auditlog.models import OutboundRequest
-from skills.choices import RateLimitResource, RateLimitRuleType
+from skills.choices import InvocationStatus, RateLimitResource, RateLimitRuleType
 from skills.models import Invocation, ModelPrice, RateLimitRule, UsageDaily
 from skills.services.errors import RateLimitExceeded
 from skills.services.invocations import create_invocation
 from skills.services.retention import purge_old_records
 from skills.services.schedules import SCHEDULES, ensure_schedules
-from skills.services.usage import (
-    USAGE_SHARDS,
-    cost_of,
-    price_for,
-    record_usage,
-    shard_for,
-    usage_totals,
-)
+from skills.services.usage import cost_of, price_for, roll_up_usage, usage_totals
 
 from .conftest import World
 
@@ -110,58 +102,69 @@ def test_it_prices_by_the_longest_matching_prefix(world: World) -> None:
     assert cost_of(None, 10, 10) == 0
 
 
-def test_it_adds_each_invocation_to_its_shard_and_totals_sum_the_shards(world: World) -> None:
+def _finished(world: World, *, failed: bool = False, when=None, **values) -> Invocation:
+    """A finished invocation whose usage waits for the roll-up, as `_finish` leaves it."""
+    invocation = _create(world)
+    fields = {
+        "status": InvocationStatus.FAILED if failed else InvocationStatus.SUCCEEDED,
+        "finished_at": when or timezone.now(),
+        "provider": world.azure,
+        "model": "gpt4o-prod",
+        "route": "byok",
+        "prompt_tokens": 10,
+        "completion_tokens": 5,
+        "cost": Decimal("0.001"),
+        "usage_pending": True,
+        **values,
+    }
+    Invocation.objects.filter(pk=invocation.pk).update(**fields)
+    return invocation
+
+
+def test_it_rolls_pending_usage_up_once_and_totals_count_what_is_not_rolled_up(
+    world: World,
+) -> None:
     day = timezone.localdate()
-    ids = [uuid.uuid4() for _ in range(40)]
-    for n, invocation_id in enumerate(ids):
-        record_usage(
-            invocation_id=invocation_id,
-            day=day,
-            provider_id=world.azure.pk,
-            model="gpt4o-prod",
-            route="byok",
-            failed=n % 4 == 0,
-            prompt_tokens=10,
-            completion_tokens=5,
-            cost=Decimal("0.001"),
-        )
-    record_usage(
-        invocation_id=ids[0],
-        day=day - timedelta(days=1),
-        provider_id=world.azure.pk,
-        model="gpt4o-prod",
-        route="byok",
-        failed=False,
-        prompt_tokens=1,
-        completion_tokens=1,
-        cost=Decimal("0.5"),
-    )
-    today = UsageDaily.objects.filter(day=day)
-    assert today.count() > 1
-    assert {shard_for(i) for i in ids} == set(today.values_list("shard", flat=True))
-    assert usage_totals(day_from=day) == [
-        {
-            "day": day,
-            "provider_id": world.azure.pk,
-            "model": "gpt4o-prod",
-            "route": "byok",
-            "invocations": 40,
-            "failures": 10,
-            "prompt_tokens": 400,
-            "completion_tokens": 200,
-            "cost": Decimal("0.040000"),
-        }
-    ]
+    for n in range(40):
+        _finished(world, failed=n % 4 == 0)
+    _finished(world, when=timezone.now() - timedelta(days=1), cost=Decimal("0.5"))
+    expected_today = {
+        "day": day,
+        "provider_id": world.azure.pk,
+        "model": "gpt4o-prod",
+        "route": "byok",
+        "invocations": 40,
+        "failures": 10,
+        "prompt_tokens": 400,
+        "completion_tokens": 200,
+        "cost": Decimal("0.040000"),
+    }
+    assert usage_totals(day_from=day) == [expected_today]  # all pending, counted live
+
+    assert roll_up_usage(batch=7) == 41  # several batches
+    assert roll_up_usage() == 0  # each invocation is added once
+    assert not Invocation.objects.filter(usage_pending=True).exists()
+    assert UsageDaily.objects.filter(day=day).count() == 1
+    assert usage_totals(day_from=day) == [expected_today]
+
+    _finished(world)  # a new one, not rolled up yet: rolled rows + the pending tail
+    assert usage_totals(day_from=day)[0]["invocations"] == 41
     assert [row["day"] for row in usage_totals()] == [day, day - timedelta(days=1)]
     assert usage_totals(day_to=day - timedelta(days=1))[0]["cost"] == Decimal("0.5")
     assert usage_totals(route="oem") == []
+    assert usage_totals(provider=world.azure, model__startswith="gpt4o")[0]["invocations"] == 41
 
 
-def test_it_keeps_one_invocation_on_one_shard() -> None:
-    invocation_id = uuid.uuid4()
-    assert shard_for(invocation_id) == shard_for(str(invocation_id))
-    assert 0 <= shard_for(invocation_id) < USAGE_SHARDS
-    assert {shard_for(uuid.UUID(int=n)) for n in range(200)} == set(range(USAGE_SHARDS))
+def test_only_invocations_marked_pending_are_counted(world: World) -> None:
+    invocation = _finished(world)
+    unrouted = _create(world)  # failed before a route was chosen: nothing to count
+    Invocation.objects.filter(pk=unrouted.pk).update(
+        status=InvocationStatus.FAILED, finished_at=timezone.now()
+    )
+    assert roll_up_usage() == 1
+    invocation.refresh_from_db()
+    assert invocation.usage_pending is False
+    assert usage_totals()[0]["invocations"] == 1
 
 
 def test_it_purges_old_invocations_and_outbound_rows_in_batches(world: World, settings) -> None:
@@ -170,6 +173,14 @@ def test_it_purges_old_invocations_and_outbound_rows_in_batches(world: World, se
     old = [_create(world) for _ in range(5)]
     recent = _create(world)
     Invocation.objects.filter(pk__in=[i.pk for i in old]).update(created_at=long_ago)
+    Invocation.objects.filter(pk=old[1].pk).update(
+        status=InvocationStatus.SUCCEEDED,
+        finished_at=long_ago,
+        provider=world.azure,
+        model="gpt4o-prod",
+        route="byok",
+        usage_pending=True,
+    )
     for inv, when in ((old[0], long_ago), (recent, timezone.now())):
         OutboundRequest.objects.create(
             created_at=when, purpose="invocation", invocation=inv, method="POST", host="h", path="/"
@@ -178,6 +189,7 @@ def test_it_purges_old_invocations_and_outbound_rows_in_batches(world: World, se
     assert (report.invocations, report.outbound_requests) == (5, 1)
     assert list(Invocation.objects.values_list("pk", flat=True)) == [recent.pk]
     assert OutboundRequest.objects.get().invocation_id == recent.pk
+    assert usage_totals()[0]["invocations"] == 1  # rolled up before its invocation went
 
 
 def test_it_creates_the_periodic_tasks_once(db: None) -> None:
