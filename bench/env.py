@@ -107,11 +107,12 @@ class Worker:
 
     started = 0
 
-    def __init__(self, concurrency: int, queue: str, prefetch: int = 2) -> None:
+    def __init__(self, concurrency: int, queue: str, prefetch: int = 2, include: str = "") -> None:
         Worker.started += 1
         self.concurrency = concurrency
         self.queue = queue
         self.prefetch = prefetch
+        self.include = include  # extra task modules (the throughput floor's bare task)
         self.proc: subprocess.Popen | None = None
         self.log_path = LOG_DIR / f"worker-{Worker.started}.log"
 
@@ -141,6 +142,7 @@ class Worker:
                 f"bench-{uuid.uuid4().hex[:6]}@%h",
                 "-l",
                 "INFO",
+                *(["--include", self.include] if self.include else []),
             ],
             cwd=ROOT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},

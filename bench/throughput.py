@@ -26,7 +26,7 @@ from skills.choices import TERMINAL_STATUSES, InvocationStatus, Source
 from skills.models import Invocation
 from skills.services.invocations import create_invocation
 
-from . import cpu
+from . import cpu, floor
 from .common import Row, percentile
 from .env import INPUT, Sandbox, Worker, rss_kb
 
@@ -257,5 +257,7 @@ def run(ctx, memory_only: bool = False) -> list[Row]:
                     got["rss_peak_mb"] <= TARGET_RSS_MB,
                 )
             )
+    if not memory_only:
+        rows += floor.run(ctx, max(levels))
     ctx.sandbox.set_latency(0)
     return rows
