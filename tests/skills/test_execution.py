@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from auditlog.models import OutboundRequest
 from skills.choices import InvocationStatus, ResponseFormat
 from skills.models import ModelPrice
-from skills.services.invocations import invoke_now
+from skills.services.invocations import create_invocation, invoke_now, run_invocation
 from skills.services.usage import usage_totals
 
 from .conftest import AZURE_KEY, World
@@ -51,6 +51,28 @@ def test_it_runs_a_skill_on_the_byok_connection_and_records_everything(
         inv.prompt_tokens,
     )
     assert usage["cost"] == inv.cost
+
+
+def test_a_run_takes_three_statements_once_configuration_is_cached(
+    live_world: World, django_assert_num_queries, settings
+) -> None:
+    """The hot path's budget: the invocation INSERT (already claimed), the outbound log row
+    and the result UPDATE; skill, rules, resolution and prices come from the cache."""
+    settings.SKILLS_RESOLUTION_CACHE_SECONDS = 60  # the first call imports the SDK: slow
+    invoke_now(live_world.skill.key, INPUT)  # fills the per-process configuration cache
+    with django_assert_num_queries(3):
+        inv = invoke_now(live_world.skill.key, INPUT)
+    assert inv.status == InvocationStatus.SUCCEEDED, inv.error_message
+    stored = type(inv).objects.get(pk=inv.pk)
+    for name in ("status", "output", "total_tokens", "cost", "provider_request_ids", "route"):
+        assert getattr(stored, name) == getattr(inv, name), name  # what it returned was written
+    assert stored.usage_pending
+    assert stored.claimed_by
+    assert stored.started_at
+    queued = create_invocation(live_world.skill.key, INPUT, publish=False)
+    with django_assert_num_queries(3):  # the claim UPDATE returns the row: no SELECT after it
+        ran = run_invocation(queued.pk, read_back=False)
+    assert ran.status == InvocationStatus.SUCCEEDED, ran.error_message
 
 
 def test_it_retries_throttling_honouring_the_hint_until_it_succeeds(live_world, sandbox) -> None:
