@@ -19,6 +19,18 @@ from .models import OutboundRequest
 
 FILTERS = ("provider", "connection", "route", "host", "status_code", "purpose", "invocation")
 
+# The keyset order, and the filter columns with a (column, created_at, id) index (model
+# field name -> column to order by: a foreign key's own column, not the related model's
+# ordering).
+KEYSET_ORDER = ("-created_at", "-id")
+KEYSET_INDEXED = {
+    "provider": "provider_id",
+    "connection": "connection_id",
+    "route": "route",
+    "host": "host",
+    "status_code": "status_code",
+}
+
 # What a listed row shows of its provider and connection. Loading them whole reads every
 # column of both (a connection's settings, health and secrets) and builds three full model
 # instances per row: at 50 rows that was most of a page's time, far more than the SQL.
@@ -77,18 +89,46 @@ def filtered(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> QuerySet[OutboundRequest]:
-    """Rows matching exact-value filters (provider/connection ids, route, host, status…)."""
+    """Rows matching exact-value filters (provider/connection ids, route, host, status…).
+
+    The result is ordered for `page`. With exactly one filter on a column that has a
+    (column, created_at, id) index, that index is pinned (see `_pin_index`); otherwise
+    PostgreSQL picks among the indexes.
+    """
     qs = OutboundRequest.objects.all()
+    exact = {}
     for name, value in (filters or {}).items():
         if name not in FILTERS:
             raise ValueError(f"unknown filter {name!r}")
         if value not in (None, ""):
-            qs = qs.filter(**{name: value})
+            exact[name] = value
     if since is not None:
         qs = qs.filter(created_at__gte=since)
     if until is not None:
         qs = qs.filter(created_at__lt=until)
-    return qs
+    indexed = [name for name in exact if name in KEYSET_INDEXED]
+    if len(indexed) == 1:
+        name = indexed[0]
+        qs = _pin_index(qs, KEYSET_INDEXED[name], exact.pop(name))
+    else:
+        qs = qs.order_by(*KEYSET_ORDER)
+    return qs.filter(**exact) if exact else qs
+
+
+def _pin_index(qs: QuerySet[OutboundRequest], column: str, value: Any) -> QuerySet[OutboundRequest]:
+    """`column = value`, written so that only the (column, created_at, id) index serves it.
+
+    Asked for `column = value` newest first, PostgreSQL weighs that index against walking
+    the time index and skipping other rows, and takes the walk when the value is common.
+    The walk is fast only if matches are spread evenly over time: for a host that had 21 %
+    of 1,000,000 rows but none among the newest 300,000, the first page took 85 to 325 ms
+    (300,119 rows skipped) instead of 0.1 ms. As a range (`>= value AND <= value`) the
+    column is no longer a constant to the planner, so ordering by (column, created_at, id)
+    — the same order, the column being fixed — is one only this index gives in order.
+    """
+    return qs.filter(**{f"{column}__gte": value, f"{column}__lte": value}).order_by(
+        column, *KEYSET_ORDER
+    )
 
 
 def page(
@@ -100,12 +140,15 @@ def page(
 ) -> Page:
     """One page in (created_at desc, id desc) order, starting after `cursor`.
 
-    Rows carry `columns` of their own (all by default) and only `RELATED_COLUMNS` of their
-    provider and connection; reading any other column of those issues a query per row.
+    `qs` comes from `filtered`, whose ordering (the same order, written for an index) is
+    kept; a queryset without an explicit ordering is put in keyset order. Rows carry
+    `columns` of their own (all by default) and only `RELATED_COLUMNS` of their provider
+    and connection; reading any other column of those issues a query per row.
     """
     size = max(1, min(size, 500))
     own = columns if columns is not None else _ALL_COLUMNS
-    qs = qs.order_by("-created_at", "-id")
+    if not qs.query.order_by:
+        qs = qs.order_by(*KEYSET_ORDER)
     qs = qs.select_related("provider", "connection").only(
         "created_at", *own, "provider", "connection", *RELATED_COLUMNS
     )
