@@ -31,12 +31,14 @@ class OutboundRequest(models.Model):
         blank=True,
         help_text="Azure resource, AWS access key id + region, GCP project or key fingerprint.",
     )
+    # Indexed once, by the named indexes in Meta (the foreign keys' own index was a duplicate).
     invocation = models.ForeignKey(
         "skills.Invocation",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="outbound_requests",
+        db_index=False,
     )
     agent_run = models.ForeignKey(
         "skills.AgentRun",
@@ -44,6 +46,7 @@ class OutboundRequest(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="outbound_requests",
+        db_index=False,
     )
     attempt = models.PositiveSmallIntegerField(default=1)
 
