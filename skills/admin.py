@@ -15,6 +15,7 @@ from .models import (
     AgentRun,
     AgentStep,
     AgentTool,
+    ConfigGeneration,
     Invocation,
     ModelPrice,
     ModelProviderPolicy,
@@ -243,3 +244,10 @@ class UsageDailyAdmin(ReadOnlyModelAdmin):
     search_fields = ["model"]
     list_select_related = ["provider"]
     date_hierarchy = "day"
+
+
+@admin.register(ConfigGeneration)
+class ConfigGenerationAdmin(ReadOnlyModelAdmin):
+    """How many configuration changes processes have been told of (see the README)."""
+
+    list_display = ["value"]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from .agents import Agent, AgentRun, AgentStep, AgentTool
 from .catalog import Record, Skill, SkillVariant
+from .generation import ConfigGeneration
 from .invocations import Invocation, UsageDaily
 from .policy import ModelPrice, ModelProviderPolicy, RateLimitRule, VersionOverride
 
@@ -10,6 +11,7 @@ __all__ = [
     "AgentRun",
     "AgentStep",
     "AgentTool",
+    "ConfigGeneration",
     "Invocation",
     "ModelPrice",
     "ModelProviderPolicy",

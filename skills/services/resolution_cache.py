@@ -1,18 +1,22 @@
-"""A short-lived, per-process cache of configuration reads on the invocation hot path.
+"""A per-process cache of configuration reads on the invocation hot path.
 
 Resolving a skill reads five to seven configuration rows (policy, alias, overrides, variant,
 mapping) and was a third of the worker's CPU per invocation. Configuration changes rarely and
-invocations arrive by the hundred per second, so a worker reuses a resolution for at most
-SKILLS_RESOLUTION_CACHE_SECONDS (default 1; 0 turns the cache off):
+invocations arrive by the hundred per second, so a process keeps what it read until the
+configuration changes:
 
 - in this process, any save or delete of a configuration row clears the cache at once;
-- another process's change (the console's web process) reaches a worker within that bound.
+- every such save also increments the configuration generation (`ConfigGeneration`, in the
+  saving transaction), and a process looks at it at most once per
+  SKILLS_RESOLUTION_CACHE_SECONDS (default 1; 0 turns the cache off): one single-row read,
+  and a change made by another process (the console's web process) clears the cache there.
 
-The same holds for the skill itself (looked up by key when an invocation is created, by id
-when a worker runs it), the provider a skill's policy picks (rate limits count against it),
-the active rate-limit rules and the price table of a provider. Failures are never cached, so
-a fixed link or a new skill is picked up on the next call. The console's own views call
-`resolution.resolve` directly and always see the current configuration.
+Expiring entries on a timer instead made every entry be read again every second: at tens of
+calls per skill per second, one call in five paid for some re-read, and those calls made the
+overhead's p95. Entries still expire after MAX_AGE, for changes made without signals
+(`QuerySet.update`, SQL). Failures are never cached, so a fixed link or a new skill is picked
+up on the next call. The console's own views call `resolution.resolve` directly and always
+see the current configuration.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from django.db.models.signals import post_delete, post_save
 from providers.models import AliasMapping, Connection, ModelAlias, ModelVersion, Provider
 
 from ..models import (
+    ConfigGeneration,
     ModelPrice,
     ModelProviderPolicy,
     RateLimitRule,
@@ -53,25 +58,50 @@ CONFIG_MODELS = (
     RateLimitRule,
 )
 
+MAX_AGE = 300.0  # seconds; a bound for changes no signal reports
+
 _lock = threading.Lock()
 _entries: dict[tuple, tuple[float, Any]] = {}
 _MISSING = object()
+_seen = {"generation": None, "at": float("-inf")}  # the generation last read, and when
 
 
 def ttl() -> float:
+    """SKILLS_RESOLUTION_CACHE_SECONDS: how often the generation is looked at (0: no cache)."""
     return float(settings.SKILLS_RESOLUTION_CACHE_SECONDS)
 
 
 def clear(**_: object) -> None:
+    """Forget every entry, and look at the generation again on the next read."""
     with _lock:
         _entries.clear()
+        _seen.update(generation=None, at=float("-inf"))
+
+
+def _changed(**kwargs: object) -> None:
+    """A configuration row was saved or deleted here: clear, and tell the other processes."""
+    if kwargs.get("raw"):  # loading fixtures: no other process holds anything yet
+        clear()
+        return
+    ConfigGeneration.bump()
+    clear()
 
 
 for _model in CONFIG_MODELS:
-    post_save.connect(clear, sender=_model, dispatch_uid=f"resolution-cache-save-{_model.__name__}")
-    post_delete.connect(
-        clear, sender=_model, dispatch_uid=f"resolution-cache-delete-{_model.__name__}"
-    )
+    uid = f"resolution-cache-{_model.__name__}"
+    post_save.connect(_changed, sender=_model, dispatch_uid=f"{uid}-save")
+    post_delete.connect(_changed, sender=_model, dispatch_uid=f"{uid}-delete")
+
+
+def _look_for_changes(now: float, every: float) -> None:
+    """At most once per `every` seconds: clear if the generation moved since the last look."""
+    if now - _seen["at"] < every:
+        return
+    generation = ConfigGeneration.current()
+    with _lock:
+        if generation != _seen["generation"]:
+            _entries.clear()
+        _seen.update(generation=generation, at=now)
 
 
 def _skill_key(skill: Skill) -> tuple:
@@ -79,8 +109,10 @@ def _skill_key(skill: Skill) -> tuple:
 
 
 def _get(key: tuple, seconds: float) -> Any:
+    now = time.monotonic()
+    _look_for_changes(now, seconds)
     hit = _entries.get(key)
-    if hit is not None and time.monotonic() - hit[0] < seconds:
+    if hit is not None and now - hit[0] < MAX_AGE:
         return hit[1]
     return _MISSING
 

@@ -41,6 +41,7 @@ from skills.models import (
     AgentRun,
     AgentStep,
     AgentTool,
+    ConfigGeneration,
     Invocation,
     ModelPrice,
     ModelProviderPolicy,
@@ -61,6 +62,7 @@ READ_ONLY = (
     "skills.AgentStep",
     "providers.HealthCheck",
     "skills.UsageDaily",
+    "skills.ConfigGeneration",
 )
 EDITABLE = (
     "providers.Provider",
@@ -137,6 +139,7 @@ def world(db: None) -> dict[str, models.Model]:
         run,
         AgentStep.objects.create(run=run, index=0, kind=StepKind.MODEL_CALL),
         UsageDaily.objects.create(day=date.today(), provider=azure, model="m", route=Route.BYOK),
+        ConfigGeneration.objects.get(),  # made by its migration, counted by the saves above
         OutboundRequest.objects.create(
             created_at=timezone.now(),
             provider=azure,

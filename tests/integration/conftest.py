@@ -44,7 +44,11 @@ TUNABLES = {
     "SKILLS_BACKOFF_BASE": "0.05",
     "SKILLS_BACKOFF_CAP": "0.5",
     "SKILLS_DEADLINE_SECONDS": "30",
+    # Workers look for configuration changes this often; tests that change configuration
+    # under a running worker wait CONFIG_SEEN_WITHIN before relying on it.
+    "SKILLS_RESOLUTION_CACHE_SECONDS": "0.2",
 }
+CONFIG_SEEN_WITHIN = 0.3
 
 
 def _is_sqlite(settings_dict: dict[str, Any]) -> bool:

@@ -21,7 +21,7 @@ from skills.services.invocations import create_invocation
 from skills.services.usage import roll_up_usage, usage_totals
 from tests.skills.conftest import World, build_world
 
-from .conftest import Worker, flush_broker, wait_until_terminal
+from .conftest import CONFIG_SEEN_WITHIN, Worker, flush_broker, wait_until_terminal
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("integration")]
 
@@ -157,6 +157,7 @@ def test_it_ends_every_invocation_under_faults_with_retryable_ones_succeeding(
         # A permanent error ends at once, with no retry.
         world.azure_conn.set_secrets({"api_key": "sandbox-wrong-key-000000000"})
         world.azure_conn.save()
+        time.sleep(CONFIG_SEEN_WITHIN)  # the worker learns of the change at its next look
         ids = _create(world, 5)
         counts = wait_until_terminal(ids, 20)
         assert counts == {InvocationStatus.FAILED: 5}
