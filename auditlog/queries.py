@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
-from .models import OutboundRequest
+from .models import FILTER_INDEXES, OutboundRequest
 
 FILTERS = ("provider", "connection", "route", "host", "status_code", "purpose", "invocation")
 
@@ -23,13 +25,10 @@ FILTERS = ("provider", "connection", "route", "host", "status_code", "purpose", 
 # field name -> column to order by: a foreign key's own column, not the related model's
 # ordering).
 KEYSET_ORDER = ("-created_at", "-id")
-KEYSET_INDEXED = {
-    "provider": "provider_id",
-    "connection": "connection_id",
-    "route": "route",
-    "host": "host",
-    "status_code": "status_code",
-}
+KEYSET_INDEXED = {name: OutboundRequest._meta.get_field(name).column for name in FILTER_INDEXES}
+# Which of several indexed filters to pin where the planner's estimates are not at hand
+# (SQLite): the one that usually matches fewest rows.
+PIN_PRIORITY = ("connection", "host", "provider", "status_code", "route")
 
 # What a listed row shows of its provider and connection. Loading them whole reads every
 # column of both (a connection's settings, health and secrets) and builds three full model
@@ -91,9 +90,12 @@ def filtered(
 ) -> QuerySet[OutboundRequest]:
     """Rows matching exact-value filters (provider/connection ids, route, host, status…).
 
-    The result is ordered for `page`. With exactly one filter on a column that has a
-    (column, created_at, id) index, that index is pinned (see `_pin_index`); otherwise
-    PostgreSQL picks among the indexes.
+    The result is ordered for `page`. One indexed filter is pinned to its (column,
+    created_at, id) index (see `_pin_index`); of several, the one expected to match fewest
+    rows, the others being read from the same index (it includes every filter column), so
+    a combination that matches little costs at most that filter's index range, never the
+    table's rows. A filter by invocation is left to its own index, which narrows the log to
+    a handful of rows; with no indexed filter PostgreSQL picks among the indexes.
     """
     qs = OutboundRequest.objects.all()
     exact = {}
@@ -106,13 +108,30 @@ def filtered(
         qs = qs.filter(created_at__gte=since)
     if until is not None:
         qs = qs.filter(created_at__lt=until)
-    indexed = [name for name in exact if name in KEYSET_INDEXED]
-    if len(indexed) == 1:
-        name = indexed[0]
+    indexed = [name for name in PIN_PRIORITY if name in exact]
+    if indexed and "invocation" not in exact:
+        name = _narrowest(indexed, exact)
         qs = _pin_index(qs, KEYSET_INDEXED[name], exact.pop(name))
     else:
         qs = qs.order_by(*KEYSET_ORDER)
     return qs.filter(**exact) if exact else qs
+
+
+def _narrowest(names: list[str], values: dict[str, Any]) -> str:
+    """Of `names` (in PIN_PRIORITY order), the filter PostgreSQL estimates to match fewest rows.
+
+    Its index range is what a page that finds few matches walks: for a host with 20 % of
+    1,000,000 rows combined with a status only another host ever had, walking the status's
+    20,000 entries instead of the host's 200,000 is 3 ms instead of 30. Each estimate is
+    the planner's own (statistics, no rows read), all in one EXPLAIN.
+    """
+    if len(names) == 1 or connection.vendor != "postgresql":
+        return names[0]
+
+    each = [OutboundRequest.objects.filter(**{n: values[n]}).order_by().values("pk") for n in names]
+    plan = json.loads(each[0].union(*each[1:], all=True).explain(format="json"))[0]["Plan"]
+    estimates = [branch["Plan Rows"] for branch in plan["Plans"]]  # Append: one per filter
+    return names[estimates.index(min(estimates))]
 
 
 def _pin_index(qs: QuerySet[OutboundRequest], column: str, value: Any) -> QuerySet[OutboundRequest]:
@@ -144,14 +163,15 @@ def page(
     kept; a queryset without an explicit ordering is put in keyset order. Rows carry
     `columns` of their own (all by default) and only `RELATED_COLUMNS` of their provider
     and connection; reading any other column of those issues a query per row.
+
+    The page's ids are found first, in a subquery that reads only `qs`'s index (its keys
+    and included filter columns), and only those rows are read whole: a row that fails a
+    filter costs an index entry, not a visit to the table. Still one query.
     """
     size = max(1, min(size, 500))
     own = columns if columns is not None else _ALL_COLUMNS
     if not qs.query.order_by:
         qs = qs.order_by(*KEYSET_ORDER)
-    qs = qs.select_related("provider", "connection").only(
-        "created_at", *own, "provider", "connection", *RELATED_COLUMNS
-    )
     if cursor:
         stamp, pk = decode_cursor(cursor)
         # The redundant `created_at <= stamp` gives the index scan its starting point; the
@@ -159,7 +179,12 @@ def page(
         qs = qs.filter(created_at__lte=stamp).filter(
             Q(created_at__lt=stamp) | Q(created_at=stamp, id__lt=pk)
         )
-    rows = list(qs[: size + 1])
+    rows = list(
+        OutboundRequest.objects.filter(pk__in=qs.values("pk")[: size + 1])
+        .order_by(*KEYSET_ORDER)
+        .select_related("provider", "connection")
+        .only("created_at", *own, "provider", "connection", *RELATED_COLUMNS)
+    )
     more = len(rows) > size
     rows = rows[:size]
     return Page(rows=rows, next_cursor=encode_cursor(rows[-1]) if more and rows else None)

@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from auditlog.models import OutboundRequest
-from auditlog.queries import KEYSET_INDEXED, LIST_COLUMNS, filtered, page
+from auditlog.models import FILTER_INDEXES, OutboundRequest
+from auditlog.queries import KEYSET_INDEXED, KEYSET_ORDER, LIST_COLUMNS, filtered, page
 from providers.choices import ProviderKind
 from providers.models import Connection, Provider
 
@@ -59,7 +59,9 @@ def _walk(qs, size: int = 7, **kwargs) -> list[int]:
         {"route": "oem"},
         {"status_code": 429},
         {"host": HOSTS[0], "status_code": 429},
+        {"host": HOSTS[1], "status_code": 200, "route": "byok"},
         {"purpose": "invocation"},
+        {"purpose": "invocation", "route": "oem"},
     ],
 )
 def test_each_filter_walks_exactly_its_rows_newest_first(rows, filters) -> None:
@@ -141,12 +143,47 @@ def test_a_single_filter_is_served_in_order_by_its_own_index_only(rows, name) ->
     with CaptureQueriesContext(connection) as ctx:
         page(filtered({name: value}), size=5)
     sql = ctx.captured_queries[0]["sql"]
-    index = "outbound_{}_time".format(
-        {"provider": "provider", "connection": "conn", "status_code": "status"}.get(name, name)
-    )
+    index = FILTER_INDEXES[name]
     plan = _plan(sql)
     assert index in plan
     assert "Sort" not in plan
     with connection.cursor() as cur:
         cur.execute(f"DROP INDEX {index}")  # undone with the test's transaction
     assert "Sort" in _plan(sql)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL plans")
+@pytest.mark.parametrize(
+    ("status", "walked", "not_walked"),
+    [(429, "status_code", "host"), (200, "host", "status_code")],
+)
+def test_of_several_filters_the_narrowest_index_range_is_walked(
+    rows, status, walked, not_walked
+) -> None:
+    """A host has 20 of the 40 rows, status 429 has 10 and 200 has 30: the page walks the
+    smaller range and reads the other filter from that index (it includes the column)."""
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE auditlog_outboundrequest")
+    filters = {"host": HOSTS[0], "status_code": status}
+    with CaptureQueriesContext(connection) as ctx:
+        result = page(filtered(filters), size=50)
+    assert [r.pk for r in result.rows] == list(
+        OutboundRequest.objects.filter(**filters).values_list("pk", flat=True)
+    )
+    plan = _plan(ctx.captured_queries[-1]["sql"])
+    assert FILTER_INDEXES[walked] in plan
+    assert FILTER_INDEXES[not_walked] not in plan
+
+
+def test_a_filter_by_invocation_is_not_pinned_to_another_filter_index(rows) -> None:
+    """An invocation's handful of log rows are found by its own index, whatever else is
+    filtered: pinning the host's index would walk all of the host's rows."""
+    from skills.models import Invocation, Skill
+
+    skill = Skill.objects.create(key="s", name="S", group="itsm", capability="summarize")
+    invocation = Invocation.objects.create(skill=skill)
+    OutboundRequest.objects.filter(pk__in=[rows[0].pk, rows[2].pk]).update(invocation=invocation)
+    filters = {"invocation": invocation.pk, "host": HOSTS[0]}
+    qs = filtered(filters)
+    assert tuple(qs.query.order_by) == KEYSET_ORDER
+    assert _walk(qs, size=1) == [rows[2].pk, rows[0].pk]  # same time: higher id first
