@@ -187,3 +187,10 @@ def test_a_filter_by_invocation_is_not_pinned_to_another_filter_index(rows) -> N
     qs = filtered(filters)
     assert tuple(qs.query.order_by) == KEYSET_ORDER
     assert _walk(qs, size=1) == [rows[2].pk, rows[0].pk]  # same time: higher id first
+
+
+def test_filters_no_row_can_match_give_an_empty_page(rows) -> None:
+    """Status codes are never negative (a check constraint PostgreSQL may plan with)."""
+    for filters in ({"host": HOSTS[0], "status_code": -1}, {"status_code": -1}):
+        result = page(filtered(filters))
+        assert (result.rows, result.next_cursor) == ([], None)
