@@ -64,6 +64,10 @@ _lock = threading.Lock()
 _entries: dict[tuple, tuple[float, Any]] = {}
 _MISSING = object()
 _seen = {"generation": None, "at": float("-inf")}  # the generation last read, and when
+# How many times the entries were cleared. A value is stored only if no clear happened
+# since its reads began: a thread that read the old rows and finished after another thread
+# cleared for a change would otherwise store them for MAX_AGE.
+_clears = [0]
 
 
 def ttl() -> float:
@@ -74,16 +78,20 @@ def ttl() -> float:
 def clear(**_: object) -> None:
     """Forget every entry, and look at the generation again on the next read."""
     with _lock:
-        _entries.clear()
+        _forget()
         _seen.update(generation=None, at=float("-inf"))
+
+
+def _forget() -> None:
+    """Drop every entry (with `_lock` held)."""
+    _entries.clear()
+    _clears[0] += 1
 
 
 def _changed(**kwargs: object) -> None:
     """A configuration row was saved or deleted here: clear, and tell the other processes."""
-    if kwargs.get("raw"):  # loading fixtures: no other process holds anything yet
-        clear()
-        return
-    ConfigGeneration.bump()
+    if not kwargs.get("raw"):  # loading fixtures: no other process holds anything yet
+        ConfigGeneration.bump()
     clear()
 
 
@@ -100,7 +108,7 @@ def _look_for_changes(now: float, every: float) -> None:
     generation = ConfigGeneration.current()
     with _lock:
         if generation != _seen["generation"]:
-            _entries.clear()
+            _forget()
         _seen.update(generation=generation, at=now)
 
 
@@ -117,8 +125,11 @@ def _get(key: tuple, seconds: float) -> Any:
     return _MISSING
 
 
-def _put(key: tuple, value: Any) -> None:
+def _put(key: tuple, value: Any, clears: int) -> None:
+    """Store `value`, read after `clears` clears, unless the entries were cleared since."""
     with _lock:
+        if _clears[0] != clears:
+            return
         if len(_entries) > 1000:
             _entries.clear()
         _entries[key] = (time.monotonic(), value)
@@ -130,9 +141,10 @@ def _memo(key: tuple, compute: Callable[[], Any], *, keep_none: bool = True) -> 
         return compute()
     value = _get(key, seconds)
     if value is _MISSING:
+        clears = _clears[0]
         value = compute()
         if value is not None or keep_none:
-            _put(key, value)
+            _put(key, value, clears)
     return value
 
 
@@ -181,7 +193,7 @@ def cached_resolve(
     if hit is not _MISSING:
         trace.extend(dict(step) for step in hit.trace)
         return replace(hit, skill=skill, trace=trace)
-    start = len(trace)
+    start, clears = len(trace), _clears[0]
     fresh = resolve(skill, provider=provider, reason=reason, trace=trace)
-    _put(key, replace(fresh, trace=[dict(step) for step in trace[start:]]))
+    _put(key, replace(fresh, trace=[dict(step) for step in trace[start:]]), clears)
     return fresh

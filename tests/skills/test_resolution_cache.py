@@ -8,6 +8,7 @@ import time
 from django.db.models import F
 
 from skills.models import ConfigGeneration
+from skills.services import resolution_cache
 from skills.services.resolution_cache import cached_resolve
 
 from .conftest import World
@@ -44,3 +45,24 @@ def test_a_change_made_by_another_process_is_seen_at_the_next_look(
     assert cached_resolve(world.skill).model == "gpt4o-prod"  # within the look interval
     time.sleep(0.6)
     assert cached_resolve(world.skill).model == "gpt4o-next"
+
+
+def test_a_value_read_before_the_configuration_changed_is_not_kept(world: World, settings) -> None:
+    """A thread that read the old rows and finishes after another thread cleared the cache
+    (a change seen meanwhile) must not store them: they would be served until the next
+    change, or MAX_AGE."""
+    settings.SKILLS_RESOLUTION_CACHE_SECONDS = 5
+    reads = []
+
+    def read_rules() -> int:
+        reads.append(1)
+        if len(reads) == 1:
+            # Meanwhile another process changes the configuration, and another thread of
+            # this one looks at the generation and clears the cache.
+            ConfigGeneration.objects.update(value=F("value") + 1)
+            resolution_cache._look_for_changes(time.monotonic(), 0)
+        return len(reads)
+
+    assert resolution_cache._memo(("rules",), read_rules) == 1
+    assert resolution_cache._memo(("rules",), read_rules) == 2  # read again, not the old value
+    assert resolution_cache._memo(("rules",), read_rules) == 2  # kept: nothing changed meanwhile
