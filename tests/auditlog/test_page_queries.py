@@ -171,7 +171,7 @@ def test_of_several_filters_the_narrowest_index_range_is_walked(
         OutboundRequest.objects.filter(**filters).values_list("pk", flat=True)
     )
     plan = _plan(ctx.captured_queries[-1]["sql"])
-    assert FILTER_INDEXES[walked] in plan
+    assert f"Index Only Scan using {FILTER_INDEXES[walked]}" in plan
     assert FILTER_INDEXES[not_walked] not in plan
 
 
@@ -194,3 +194,17 @@ def test_filters_no_row_can_match_give_an_empty_page(rows) -> None:
     for filters in ({"host": HOSTS[0], "status_code": -1}, {"status_code": -1}):
         result = page(filtered(filters))
         assert (result.rows, result.next_cursor) == ([], None)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL storage settings")
+def test_the_log_is_vacuumed_after_one_percent_of_inserts() -> None:
+    """Index-only walks skip the table only where the visibility map is set: the log is
+    vacuumed well before the default 20 % of its size has been appended."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT reloptions FROM pg_class WHERE relname = %s",
+            [OutboundRequest._meta.db_table],
+        )
+        (options,) = cur.fetchone()
+    assert "autovacuum_vacuum_insert_scale_factor=0.01" in options
+    assert "autovacuum_vacuum_insert_threshold=10000" in options
