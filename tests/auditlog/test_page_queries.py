@@ -14,6 +14,7 @@ from auditlog.models import FILTER_INDEXES, OutboundRequest
 from auditlog.queries import KEYSET_INDEXED, KEYSET_ORDER, LIST_COLUMNS, filtered, page
 from providers.choices import ProviderKind
 from providers.models import Connection, Provider
+from skills.models import Invocation, Skill
 
 pytestmark = pytest.mark.django_db
 
@@ -178,13 +179,10 @@ def test_of_several_filters_the_narrowest_index_range_is_walked(
 def test_a_filter_by_invocation_is_not_pinned_to_another_filter_index(rows) -> None:
     """An invocation's handful of log rows are found by its own index, whatever else is
     filtered: pinning the host's index would walk all of the host's rows."""
-    from skills.models import Invocation, Skill
-
     skill = Skill.objects.create(key="s", name="S", group="itsm", capability="summarize")
     invocation = Invocation.objects.create(skill=skill)
     OutboundRequest.objects.filter(pk__in=[rows[0].pk, rows[2].pk]).update(invocation=invocation)
-    filters = {"invocation": invocation.pk, "host": HOSTS[0]}
-    qs = filtered(filters)
+    qs = filtered({"invocation": invocation.pk, "host": HOSTS[0]})
     assert tuple(qs.query.order_by) == KEYSET_ORDER
     assert _walk(qs, size=1) == [rows[2].pk, rows[0].pk]  # same time: higher id first
 
