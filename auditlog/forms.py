@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django import forms
@@ -26,6 +26,12 @@ class OutboundFilterForm(forms.Form):
     since = forms.DateTimeField(required=False)
     until = forms.DateTimeField(required=False)
     page_size = forms.IntegerField(required=False, min_value=1, max_value=500)
+
+    def clean_since(self) -> datetime | None:
+        return _in_utc(self.cleaned_data.get("since"))
+
+    def clean_until(self) -> datetime | None:
+        return _in_utc(self.cleaned_data.get("until"))
 
     def clean_provider(self) -> int | None:
         kind = self.cleaned_data.get("provider")
@@ -51,3 +57,14 @@ class OutboundFilterForm(forms.Form):
         names = ("provider", "connection", "route", "host", "status_code", "purpose", "invocation")
         filters = {n: data[n] for n in names if data.get(n) not in (None, "")}
         return filters, data.get("since"), data.get("until")
+
+
+def _in_utc(value: datetime | None) -> datetime | None:
+    """The moment in UTC. ISO 8601 text may carry any offset under a day, PostgreSQL takes
+    none beyond ±15:59; and near the calendar's ends an offset may leave its range."""
+    if value is None:
+        return None
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise forms.ValidationError("This moment is out of range.") from exc

@@ -95,6 +95,7 @@ def test_it_pages_by_cursor_and_filters(logs, auditor_user) -> None:
         ({"provider": "nope"}, "provider"),
         ({"status_code": "abc"}, "status_code"),
         ({"since": "yesterday"}, "since"),
+        ({"until": "9999-12-31T23:00:00-05:00"}, "until"),  # past year 9999 in UTC
         ({"cursor": "garbage!"}, "cursor"),
         ({"page_size": "0"}, "page_size"),
         ({"connection": "missing"}, "connection"),
@@ -104,6 +105,15 @@ def test_it_answers_bad_filters_with_a_field_error(logs, admin_user, params, fie
     response = _client(admin_user).get(OUTBOUND, params)
     assert response.status_code == 400
     assert field in response.json()
+
+
+def test_it_takes_a_moment_at_any_offset(logs, admin_user) -> None:
+    """An offset PostgreSQL would refuse (over ±15:59) is the same moment in UTC."""
+    stamp = timezone.now() + timedelta(days=1)
+    odd = stamp.astimezone(timezone.get_fixed_timezone(-(22 * 60 + 24))).isoformat()
+    response = _client(admin_user).get(OUTBOUND, {"until": odd, "since": "2000-01-01T00:00+22:00"})
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 7
 
 
 def test_it_returns_one_row_or_404(logs, admin_user) -> None:
