@@ -14,7 +14,7 @@ $(VENV_STAMP): requirements/dev.lock
 install: $(VENV_STAMP)
 
 run: install
-	$(PY) -m byok_admin.devserver
+	$(PY) -m sandbox.devserver
 
 test: install
 	$(PY) -m pytest -n auto --dist loadgroup

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Group, User
 
-from byok_admin.roles import Role, ensure_roles
+from core.roles import Role, ensure_roles
 
 
 @pytest.fixture(autouse=True)

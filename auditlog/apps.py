@@ -9,6 +9,6 @@ class AuditlogConfig(AppConfig):
 
     def ready(self) -> None:
         # Every configuration change is audited through model signals, wired once here.
-        from . import signals
+        from auditlog import signals
 
         signals.connect()

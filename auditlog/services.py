@@ -2,7 +2,7 @@
 
 Model saves are audited in one place (the signal handlers in `signals.py` call `audit_save` and
 `audit_delete`), so no view, form, serializer, import or command has to remember to do it. The
-actor and the door come from `auditlog.context`. Events that are not a model save (a key
+actor and the door come from `core.audit`. Events that are not a model save (a key
 rotation) go through `record_event`.
 
 Diff format: ``{"field": [before, after]}``; on create ``before`` is None, on delete ``after``
@@ -19,12 +19,10 @@ from typing import Any
 
 from django.db import models
 
-from providers import crypto
-from providers.fields import Ciphertext, EncryptedJSONField
-
-from .choices import AuditAction, AuditSource
-from .context import current
-from .models import AuditEvent
+from auditlog.models import AuditEvent
+from core import crypto
+from core.audit import AuditAction, AuditSource, current
+from core.fields import Ciphertext, EncryptedJSONField
 
 # Configuration, not logs: these are the models whose changes an auditor must be able to see.
 AUDITED_MODELS: tuple[str, ...] = (

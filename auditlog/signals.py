@@ -12,7 +12,8 @@ from django.apps import apps
 from django.db import models
 from django.db.models.signals import post_delete, post_save, pre_save
 
-from . import services
+from auditlog import services
+from core.audit import configuration_event
 
 _BEFORE_ATTR = "_audit_before"
 _SKIP_ATTR = "_audit_skip"
@@ -39,8 +40,14 @@ def _post_delete(sender: type[models.Model], instance: models.Model, **kwargs: A
     services.audit_delete(instance)
 
 
+def _announced(sender: Any, **event: Any) -> None:
+    services.record_event(**{k: v for k, v in event.items() if k != "signal"})
+
+
 def connect() -> None:
-    """Attach the handlers to each audited model (idempotent: dispatch uids per model)."""
+    """Attach the handlers to each audited model (idempotent: dispatch uids per model), and
+    record the events other apps announce through `core.audit.announce`."""
+    configuration_event.connect(_announced, dispatch_uid=f"{_DISPATCH_PREFIX}:announced")
     for label in services.AUDITED_MODELS:
         model = apps.get_model(label)
         uid = f"{_DISPATCH_PREFIX}:{label}"

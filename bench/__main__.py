@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .common import Row, pick_database
-from .env import LOG_DIR, Sandbox, bench_skills, pick_broker
+from bench.common import Row, pick_database
+from bench.env import LOG_DIR, Sandbox, bench_skills, pick_broker
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
 # Hand-written sections of results.md (profiling notes, before/after) survive a new run.
@@ -129,7 +129,7 @@ SECTIONS = ("overhead", "throughput", "memory", "logscale")
 
 def _runner(name: str):
     """The section's run(ctx); imported once Django is set up."""
-    from . import logscale, overhead, throughput
+    from bench import logscale, overhead, throughput
 
     return {
         "overhead": overhead.run,

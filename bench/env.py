@@ -53,7 +53,7 @@ def pick_broker() -> str:
 
 
 class Sandbox:
-    """`python -m providers.sandbox` on a free port; latency set through `/_sandbox/faults`."""
+    """`python -m sandbox` on a free port; latency set through `/_sandbox/faults`."""
 
     def __init__(self) -> None:
         self.port = free_port()
@@ -64,7 +64,7 @@ class Sandbox:
         LOG_DIR.mkdir(parents=True, exist_ok=True)
         log = open(LOG_DIR / "sandbox.log", "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "providers.sandbox", "--port", str(self.port)],
+            [sys.executable, "-m", "sandbox", "--port", str(self.port)],
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -20,9 +20,9 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 
-from . import cpu
-from .common import Row
-from .env import INPUT, Worker
+from bench import cpu
+from bench.common import Row
+from bench.env import INPUT, Worker
 
 LATENCY_S = 1.0
 _calls: dict[str, Callable[[], object]] = {}
@@ -40,7 +40,7 @@ def _redis() -> Any:
 @shared_task(name="bench.floor_call", ignore_result=True)
 def floor_call(skill_key: str, done: str) -> None:
     """One bare SDK call, then its outcome on the `done` list ("1" success, "0" error)."""
-    from .direct import direct_call
+    from bench.direct import direct_call
 
     with _lock:  # one client per process, built once (as the console caches its adapters)
         call = _calls.get(skill_key)

@@ -2,7 +2,7 @@
 
 Each filter is timed three ways, first page and a deep page (the cursor of a row 20,000 rows
 down, as `next_cursor` would give it; a filter matching no row at a size is timed on its
-empty first page): the ORM query (`auditlog.queries`), the REST API
+empty first page): the ORM query (`providers.outbound.queries`), the REST API
 `/api/v1/outbound-requests/` and the console's `/validation/` view, both through Django's
 test client as a logged-in superuser (the whole request: middleware, form, query, rendering).
 """
@@ -15,11 +15,10 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from auditlog.models import OutboundRequest
-from auditlog.queries import encode_cursor, filtered, page
+from bench.common import Row, fmt_pcts, percentile, time_ms
 from providers.models import Connection, Provider
-
-from .common import Row, fmt_pcts, percentile, time_ms
+from providers.outbound.models import OutboundRequest
+from providers.outbound.queries import encode_cursor, filtered, page
 
 SIZES = (10_000, 100_000, 1_000_000)
 TARGET_MS = 50.0
@@ -81,7 +80,7 @@ def _fill(total: int, provider_ids: list[int], connection_ids: list[int]) -> Non
         stamp = "datetime('now', '-' || (n * 2) || ' seconds')"
         rid = "hex(randomblob(8))"
     sql = (
-        f"INSERT INTO auditlog_outboundrequest ({cols}) SELECT {stamp}, {prov}, {conn}, {route},"
+        f"INSERT INTO providers_outboundrequest ({cols}) SELECT {stamp}, {prov}, {conn}, {route},"
         f" 'invocation', 'acct', 1, 'POST', 'https', {host}, '/openai/deployments/x/chat/completions',"
         f" {status}, 100 + n % 900, 900, 1200, {rid}, '', 'basic', '', '', '' {source}"
     )
@@ -90,7 +89,7 @@ def _fill(total: int, provider_ids: list[int], connection_ids: list[int]) -> Non
         if connection.vendor == "postgresql":
             # What autovacuum does to a log that grew over time (statistics, visibility
             # map); the bench measures that steady state, not the moment after one bulk load.
-            cur.execute("VACUUM ANALYZE auditlog_outboundrequest")
+            cur.execute("VACUUM ANALYZE providers_outboundrequest")
 
 
 def _queries(providers: list[int], connection_id: int) -> dict[str, dict]:
@@ -158,9 +157,9 @@ def _reset_if_larger(smallest: int) -> None:
     if OutboundRequest.objects.count() > smallest:
         with connection.cursor() as cur:
             if connection.vendor == "postgresql":
-                cur.execute("TRUNCATE auditlog_outboundrequest")
+                cur.execute("TRUNCATE providers_outboundrequest")
             else:
-                cur.execute("DELETE FROM auditlog_outboundrequest")
+                cur.execute("DELETE FROM providers_outboundrequest")
 
 
 def run(ctx=None, runs: int = 60, http_runs: int = 50) -> list[Row]:

@@ -14,13 +14,12 @@ from typing import Any
 
 from django.db import connection as db_connection
 
+from bench.common import Row, percentile
+from bench.direct import direct_call
+from bench.env import INPUT, PROVIDER_KINDS, Worker
 from skills.choices import TERMINAL_STATUSES, InvocationStatus, Source
 from skills.models import Invocation
 from skills.services.invocations import create_invocation, invoke_now
-
-from .common import Row, percentile
-from .direct import direct_call
-from .env import INPUT, PROVIDER_KINDS, Worker
 
 TARGETS = {"in-process": (2.0, 5.0), "Celery": (8.0, 20.0)}
 WARMUP = 30

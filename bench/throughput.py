@@ -22,13 +22,12 @@ import time
 from django.db import DatabaseError
 from django.db import connection as db_connection
 
+from bench import cpu, floor
+from bench.common import Row, percentile
+from bench.env import INPUT, Sandbox, Worker, rss_kb
 from skills.choices import TERMINAL_STATUSES, InvocationStatus, Source
 from skills.models import Invocation
 from skills.services.invocations import create_invocation
-
-from . import cpu, floor
-from .common import Row, percentile
-from .env import INPUT, Sandbox, Worker, rss_kb
 
 LATENCY_S = 1.0
 LEVELS = (50, 100, 200)

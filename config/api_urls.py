@@ -9,7 +9,7 @@ urlpatterns = [
     path("", include("auditlog.api.urls")),
     path("", include("providers.api.urls")),
     path("", include("skills.api.urls")),
-    path("", include("byok_admin.api.urls")),
+    path("", include("console.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -123,10 +123,12 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_htmx",
-    "auditlog",
+    "core",
     "providers",
     "skills",
-    "byok_admin",
+    "auditlog",
+    "console",
+    "sandbox",
 ]
 
 MIDDLEWARE = [
@@ -139,7 +141,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "auditlog.middleware.AuditContextMiddleware",
+    "core.middleware.AuditContextMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -154,7 +156,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "byok_admin.context_processors.role_flags",
+                "console.context_processors.role_flags",
             ],
         },
     },

@@ -6,5 +6,5 @@ from django.urls import include, path
 urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
-    path("", include("byok_admin.urls")),
+    path("", include("console.urls")),
 ]

@@ -13,10 +13,17 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from byok_admin.admin import ReadOnlyModelAdmin
-
-from .forms import SECRET_LABELS, ConnectionAdminForm, secret_field_name
-from .models import AliasMapping, Connection, HealthCheck, ModelAlias, ModelVersion, Provider
+from core.admin import ReadOnlyModelAdmin
+from providers.forms import SECRET_LABELS, ConnectionAdminForm, secret_field_name
+from providers.models import (
+    AliasMapping,
+    Connection,
+    HealthCheck,
+    ModelAlias,
+    ModelVersion,
+    Provider,
+)
+from providers.outbound import admin as outbound_admin  # noqa: F401 (registers the log's admin)
 
 # A bulk action runs tests inline in the request: keep it bounded.
 MAX_TESTS_PER_ACTION = 10

@@ -63,3 +63,21 @@ class HealthStatus(models.TextChoices):
     HEALTHY = "healthy", "Healthy"
     DEGRADED = "degraded", "Degraded"
     DOWN = "down", "Down"
+
+
+class LogLevel(models.TextChoices):
+    """How much of each outbound request the log keeps (OUTBOUND_LOG_LEVEL)."""
+
+    BASIC = "basic", "Basic"
+    ELEVATED = "elevated", "Elevated"
+    ALL = "all", "All"
+
+
+class Purpose(models.TextChoices):
+    """Why a request left the console."""
+
+    INVOCATION = "invocation", "Skill invocation"
+    AGENT = "agent", "Agent step"
+    HEALTH_CHECK = "health_check", "Health check"
+    CONNECTION_TEST = "connection_test", "Connection test"
+    TOKEN = "token", "Credential exchange"

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from .choices import ProviderKind
+from providers.choices import ProviderKind
 
 HOST_PATTERNS: dict[str, tuple[str, ...]] = {
     ProviderKind.AZURE_OPENAI: (

@@ -13,10 +13,10 @@ from typing import Any
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-from . import crypto
-from .choices import AzureApiStyle, BedrockApi, GeminiMode, ProviderKind
-from .models import Connection
-from .specs import ALL_SECRET_NAMES, SPECS, spec_for
+from core import crypto
+from providers.choices import AzureApiStyle, BedrockApi, GeminiMode, ProviderKind
+from providers.models import Connection
+from providers.specs import ALL_SECRET_NAMES, SPECS, spec_for
 
 SECRET_FIELD_PREFIX = "secret_"
 SECRET_LABELS: dict[str, str] = {

@@ -7,8 +7,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .choices import ConnectionOwner, IntegrationMode
-from .models import AliasMapping, Provider
+from providers.choices import ConnectionOwner, IntegrationMode
+from providers.models import AliasMapping, Provider
 
 
 class IntegrationError(ValidationError):

@@ -10,8 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from . import crypto
-from .choices import (
+from core import crypto
+from core.fields import EncryptedJSONField
+from providers.choices import (
     Capability,
     ConnectionOwner,
     GeminiMode,
@@ -21,8 +22,8 @@ from .choices import (
     Tier,
     VersionStatus,
 )
-from .fields import EncryptedJSONField
-from .specs import spec_for
+from providers.outbound.models import OutboundRequest
+from providers.specs import spec_for
 
 
 class Provider(models.Model):
@@ -213,7 +214,7 @@ class Connection(models.Model):
                 f"Credentials required: {spec.auth_description()}."
             )
         if self.endpoint:
-            from .endpoints import EndpointNotAllowed, check_endpoint
+            from providers.endpoints import EndpointNotAllowed, check_endpoint
 
             try:
                 check_endpoint(self.provider.kind, self.endpoint)
@@ -371,3 +372,14 @@ class HealthCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.connection} {'ok' if self.ok else self.diagnosis} @ {self.checked_at:%Y-%m-%d %H:%M}"
+
+
+__all__ = [
+    "AliasMapping",
+    "Connection",
+    "HealthCheck",
+    "ModelAlias",
+    "ModelVersion",
+    "OutboundRequest",
+    "Provider",
+]

@@ -14,13 +14,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from auditlog.choices import Purpose
-
-from . import outbound
-from .adapters import get_adapter
-from .adapters.base import Diagnosis, ErrorKind, ProviderError
-from .choices import Capability, HealthStatus, ProviderKind
-from .models import AliasMapping, Connection, HealthCheck, ModelAlias
+from providers.adapters import get_adapter
+from providers.adapters.base import Diagnosis, ErrorKind, ProviderError
+from providers.choices import Capability, HealthStatus, ProviderKind, Purpose
+from providers.models import AliasMapping, Connection, HealthCheck, ModelAlias
+from providers.outbound import capture as outbound
 
 DOWN_AFTER = 3
 
@@ -170,3 +168,15 @@ def check_all_active() -> list[tuple[Connection, HealthCheck]]:
     """Health-check every active connection (the `check_providers` command and beat task)."""
     connections = Connection.objects.filter(is_active=True).select_related("provider")
     return [(c, run_health_check(c)) for c in connections.order_by("name")]
+
+
+def active_connection_ids() -> list[int]:
+    return list(Connection.objects.filter(is_active=True).values_list("pk", flat=True))
+
+
+def check_connection(connection_id: int) -> HealthCheck | None:
+    """The scheduled check of one connection, if it still exists and is active."""
+    connection = Connection.objects.select_related("provider").filter(pk=connection_id).first()
+    if connection is None or not connection.is_active:
+        return None
+    return run_health_check(connection)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .choices import ProviderKind
+from providers.choices import AzureApiStyle, BedrockApi, ConnectionOwner, GeminiMode, ProviderKind
 
 
 @dataclass(frozen=True)
@@ -74,8 +74,22 @@ SPECS: dict[str, ConnectionSpec] = {
     ),
 }
 
+# Settings whose value is one of a fixed set, wherever a connection is written.
+CHOICE_SETTINGS: dict[str, list[str]] = {
+    "api_style": AzureApiStyle.values,
+    "bedrock_api": BedrockApi.values,
+    "mode": GeminiMode.values,
+}
+# Keys a Vertex AI service-account JSON must carry.
+SERVICE_ACCOUNT_KEYS = ("client_email", "private_key", "token_uri")
+
 ALL_SECRET_NAMES: frozenset[str] = frozenset(s for spec in SPECS.values() for s in spec.secrets)
 
 
 def spec_for(kind: str) -> ConnectionSpec:
     return SPECS[kind]
+
+
+def default_owner(spec: ConnectionSpec) -> str:
+    """Customer unless the provider takes no customer key (the platform's own LLM)."""
+    return ConnectionOwner.CUSTOMER if spec.byok else ConnectionOwner.PLATFORM

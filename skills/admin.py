@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from byok_admin.admin import CappedCountPaginator, ReadOnlyInline, ReadOnlyModelAdmin, pretty_json
-
-from .models import (
+from core.admin import CappedCountPaginator, ReadOnlyInline, ReadOnlyModelAdmin, pretty_json
+from skills.models import (
     Agent,
     AgentRun,
     AgentStep,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .services import agents, health, invocations, retention, sweeper, usage
-from .services.agents import sweeper as agent_sweeper
+from skills.services import agents, invocations, retention, sweeper, usage
+from skills.services.agents import sweeper as agent_sweeper
 
 
 @shared_task(name="skills.run_invocation", acks_late=True, ignore_result=True)
@@ -23,17 +23,6 @@ def sweep_invocations_task() -> None:
 @shared_task(name="skills.purge_old_records", ignore_result=True)
 def purge_old_records_task() -> None:
     retention.purge_old_records()
-
-
-@shared_task(name="skills.run_health_checks", ignore_result=True)
-def run_health_checks_task() -> None:
-    for connection_id in health.active_connection_ids():
-        check_connection_task.delay(connection_id)
-
-
-@shared_task(name="skills.check_connection", acks_late=True, ignore_result=True)
-def check_connection_task(connection_id: int) -> None:
-    health.check_connection(connection_id)
 
 
 @shared_task(name="skills.run_agent_run", acks_late=True, ignore_result=True)

@@ -12,10 +12,9 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
+from core.crypto import SecretDecryptionError
+from providers.adapters.base import Adapter, ErrorKind, ProviderError
 from providers.choices import ProviderKind
-from providers.crypto import SecretDecryptionError
-
-from .base import Adapter, ErrorKind, ProviderError
 
 if TYPE_CHECKING:
     from providers.models import Connection
@@ -27,19 +26,19 @@ MAX_CACHED = 512
 
 def _adapter_class(kind: str) -> type[Adapter]:
     if kind == ProviderKind.AZURE_OPENAI:
-        from .azure_openai import AzureOpenAIAdapter
+        from providers.adapters.azure_openai import AzureOpenAIAdapter
 
         return AzureOpenAIAdapter
     if kind == ProviderKind.AWS_BEDROCK:
-        from .bedrock import BedrockAdapter
+        from providers.adapters.bedrock import BedrockAdapter
 
         return BedrockAdapter
     if kind == ProviderKind.GOOGLE_GEMINI:
-        from .gemini import GeminiAdapter
+        from providers.adapters.gemini import GeminiAdapter
 
         return GeminiAdapter
     if kind in (ProviderKind.GENERIC_LLM, ProviderKind.NOW_LLM):
-        from .openai_compat import OpenAICompatAdapter
+        from providers.adapters.openai_compat import OpenAICompatAdapter
 
         return OpenAICompatAdapter
     raise ProviderError(f"No adapter for provider kind {kind!r}.", kind=ErrorKind.CONFIG)

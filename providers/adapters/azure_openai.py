@@ -12,11 +12,10 @@ from urllib.parse import urlsplit
 
 import openai
 
+from providers.adapters.base import ChatRequest, Diagnosis, ErrorKind, Message, ProviderError
+from providers.adapters.openai_common import OpenAIStyleAdapter
+from providers.adapters.transport import httpx_client
 from providers.choices import AzureApiStyle
-
-from .base import ChatRequest, Diagnosis, ErrorKind, Message, ProviderError
-from .openai_common import OpenAIStyleAdapter
-from .transport import httpx_client
 
 DEFAULT_API_VERSION = "2024-10-21"
 # A deployment name no one creates: Azure checks the key before the deployment, so a 404 on it
@@ -57,7 +56,7 @@ class AzureOpenAIAdapter(OpenAIStyleAdapter):
         if self.prefix.startswith("/azure/"):
             return self.prefix.split("/")[2]
         credential = self.secret("api_key") or self.secret("entra_token")
-        from providers.outbound import fingerprint
+        from providers.outbound.capture import fingerprint
 
         return f"{urlsplit(self.info.endpoint).netloc} key {fingerprint(credential)}"
 

@@ -19,13 +19,20 @@ import botocore.session
 from botocore.config import Config
 from botocore.tokens import FrozenAuthToken
 
+from providers.adapters import bedrock_capture, bedrock_format
+from providers.adapters.base import (
+    ChatRequest,
+    ChatResult,
+    Diagnosis,
+    ErrorKind,
+    ProviderError,
+    StreamEvent,
+    Usage,
+)
+from providers.adapters.bedrock_errors import map_bedrock_error
+from providers.adapters.common import ConnectionAdapter
+from providers.adapters.transport import ca_bundle
 from providers.choices import BedrockApi
-
-from . import bedrock_capture, bedrock_format
-from .base import ChatRequest, ChatResult, Diagnosis, ErrorKind, ProviderError, StreamEvent, Usage
-from .bedrock_errors import map_bedrock_error
-from .common import ConnectionAdapter
-from .transport import ca_bundle
 
 ROLE_REFRESH_MARGIN = 300  # seconds before expiry at which assumed-role credentials renew
 
@@ -62,7 +69,7 @@ class BedrockAdapter(ConnectionAdapter):
         if self.info.access_key_id and not self.secret("bedrock_api_key"):
             who = self.info.access_key_id
         else:
-            from providers.outbound import fingerprint
+            from providers.outbound.capture import fingerprint
 
             who = "api-key " + fingerprint(self.secret("bedrock_api_key"))
         suffix = f" as {self.info.role_arn}" if self.info.role_arn else ""
@@ -112,7 +119,7 @@ class BedrockAdapter(ConnectionAdapter):
         """STS AssumeRole with the connection's keys; the runtime client uses the role."""
         from dataclasses import replace
 
-        from auditlog.choices import Purpose
+        from providers.choices import Purpose
 
         sts_common = dict(common)
         if self.info.endpoint:

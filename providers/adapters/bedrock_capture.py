@@ -18,10 +18,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from providers import outbound
-from providers.outbound import OutboundScope, Target
-
-from .base import ProviderError
+from providers.adapters.base import ProviderError
+from providers.outbound import capture as outbound
+from providers.outbound.capture import OutboundScope, Target
 
 _sent: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
     "bedrock_sent", default=None

@@ -8,8 +8,8 @@ from botocore import exceptions as bx
 from botocore.parsers import ResponseParserError
 from urllib3 import exceptions as ux
 
-from .base import ErrorKind, ProviderError
-from .common import is_tls_error, kind_for_status, retry_after_from
+from providers.adapters.base import ErrorKind, ProviderError
+from providers.adapters.common import is_tls_error, kind_for_status, retry_after_from
 
 AUTH_CODES = frozenset(
     {

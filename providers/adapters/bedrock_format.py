@@ -6,7 +6,15 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from .base import ChatRequest, ChatResult, ErrorKind, ProviderError, StreamEvent, ToolCall, Usage
+from providers.adapters.base import (
+    ChatRequest,
+    ChatResult,
+    ErrorKind,
+    ProviderError,
+    StreamEvent,
+    ToolCall,
+    Usage,
+)
 
 ANTHROPIC_VERSION = "bedrock-2023-05-31"
 DEFAULT_MAX_TOKENS = 1024

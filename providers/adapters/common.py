@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
-from providers import outbound
+from providers.adapters.base import Adapter, Diagnosis, ErrorKind, ProviderError
 from providers.choices import ConnectionOwner, Route
 from providers.endpoints import EndpointNotAllowed, check_endpoint_resolves
-
-from .base import Adapter, Diagnosis, ErrorKind, ProviderError
+from providers.outbound import capture as outbound
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

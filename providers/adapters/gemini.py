@@ -17,11 +17,7 @@ from typing import Any
 
 from google.genai import Client, types
 
-from auditlog.choices import Purpose
-from providers.choices import GeminiMode
-from providers.outbound import fingerprint
-
-from .base import (
+from providers.adapters.base import (
     ChatRequest,
     ChatResult,
     Diagnosis,
@@ -32,9 +28,11 @@ from .base import (
     ToolCall,
     Usage,
 )
-from .common import ConnectionAdapter
-from .gemini_errors import gemini_errors
-from .transport import GoogleAuthRequest, httpx_client
+from providers.adapters.common import ConnectionAdapter
+from providers.adapters.gemini_errors import gemini_errors
+from providers.adapters.transport import GoogleAuthRequest, httpx_client
+from providers.choices import GeminiMode, Purpose
+from providers.outbound.capture import fingerprint
 
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 FINISH = {

@@ -10,8 +10,8 @@ import httpx2
 from google.auth import exceptions as auth_errors
 from google.genai import errors as genai_errors
 
-from .base import ErrorKind, ProviderError
-from .common import (
+from providers.adapters.base import ErrorKind, ProviderError
+from providers.adapters.common import (
     is_tls_error,
     kind_for_status,
     redirect_message,

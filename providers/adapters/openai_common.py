@@ -13,7 +13,7 @@ from typing import Any
 
 import openai
 
-from .base import (
+from providers.adapters.base import (
     ChatRequest,
     ChatResult,
     EmbedResult,
@@ -23,7 +23,7 @@ from .base import (
     ToolCall,
     Usage,
 )
-from .common import (
+from providers.adapters.common import (
     ConnectionAdapter,
     is_tls_error,
     kind_for_status,

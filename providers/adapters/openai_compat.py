@@ -11,11 +11,10 @@ from urllib.parse import urlsplit
 
 import openai
 
-from providers.outbound import fingerprint
-
-from .base import Diagnosis, ErrorKind, ProviderError
-from .openai_common import OpenAIStyleAdapter
-from .transport import httpx_client
+from providers.adapters.base import Diagnosis, ErrorKind, ProviderError
+from providers.adapters.openai_common import OpenAIStyleAdapter
+from providers.adapters.transport import httpx_client
+from providers.outbound.capture import fingerprint
 
 
 class OpenAICompatAdapter(OpenAIStyleAdapter):

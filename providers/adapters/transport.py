@@ -29,10 +29,9 @@ import httpcore2
 import httpx2
 from django.conf import settings
 
-from providers import outbound
-from providers.outbound import OutboundScope, Target
-
-from .base import ErrorKind, ProviderError
+from providers.adapters.base import ErrorKind, ProviderError
+from providers.outbound import capture as outbound
+from providers.outbound.capture import OutboundScope, Target
 
 
 def _extra_ca() -> str:

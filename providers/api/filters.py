@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import django_filters
 
-from ..choices import ConnectionOwner, HealthStatus, ProviderKind
-from ..models import AliasMapping, Connection, HealthCheck, ModelAlias
+from providers.choices import ConnectionOwner, HealthStatus, ProviderKind
+from providers.models import AliasMapping, Connection, HealthCheck, ModelAlias
 
 
 class ConnectionFilter(django_filters.FilterSet):

@@ -15,18 +15,19 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from byok_admin.api.base import CleanModelSerializer, SlugRelatedField, request_of
-from byok_admin.roles import has_capability
-from byok_admin.services.config_connections import (
+from core.api import CleanModelSerializer, SlugRelatedField, request_of
+from core.roles import has_capability
+from providers.choices import IntegrationMode
+from providers.integrations import readiness
+from providers.models import AliasMapping, Connection, HealthCheck, ModelAlias, Provider
+from providers.specs import (
+    ALL_SECRET_NAMES,
     CHOICE_SETTINGS,
     SERVICE_ACCOUNT_KEYS,
+    SPECS,
     default_owner,
+    spec_for,
 )
-
-from ..choices import IntegrationMode
-from ..integrations import readiness
-from ..models import AliasMapping, Connection, HealthCheck, ModelAlias, Provider
-from ..specs import ALL_SECRET_NAMES, SPECS, spec_for
 
 
 @extend_schema_field(OpenApiTypes.STR)

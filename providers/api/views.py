@@ -1,4 +1,4 @@
-"""Provider endpoints: thin declarations over byok_admin.api.base and the provider services."""
+"""Provider endpoints: thin declarations over core.api and the provider services."""
 
 from __future__ import annotations
 
@@ -11,18 +11,15 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from byok_admin.api.base import (
+from core.api import (
     CrudViewSet,
     NewestFirstCursor,
     ReadOnlyViewSet,
     drf_errors,
 )
-
-from .. import services
-from ..integrations import IntegrationError, set_integration_mode
-from ..models import AliasMapping, Connection, HealthCheck, ModelAlias, Provider
-from . import filters
-from .serializers import (
+from providers import services
+from providers.api import filters
+from providers.api.serializers import (
     AliasMappingSerializer,
     ConnectionSerializer,
     ConnectionTestSerializer,
@@ -32,6 +29,8 @@ from .serializers import (
     ModelAliasSerializer,
     ProviderSerializer,
 )
+from providers.integrations import IntegrationError, set_integration_mode
+from providers.models import AliasMapping, Connection, HealthCheck, ModelAlias, Provider
 
 
 class ProviderViewSet(mixins.UpdateModelMixin, ReadOnlyViewSet):

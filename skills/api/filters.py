@@ -5,9 +5,8 @@ from __future__ import annotations
 import django_filters
 
 from providers.choices import ProviderKind, Route
-
-from ..choices import InvocationStatus, Source, VariantStatus
-from ..models import AgentRun, Invocation, Skill, SkillVariant
+from skills.choices import InvocationStatus, Source, VariantStatus
+from skills.models import AgentRun, Invocation, Skill, SkillVariant
 
 
 class SkillFilter(django_filters.FilterSet):

@@ -18,20 +18,20 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from byok_admin.api.base import NewestFirstCursor, ReadOnlyViewSet
-
-from ..choices import TERMINAL_STATUSES, Source
-from ..models import AgentRun, Invocation
-from ..services.errors import RateLimitExceeded, SkillError
-from ..services.invocations import cancel_invocation, create_invocation, invoke_now, wait_for
-from . import filters
-from .serializers import (
+from core.api import NewestFirstCursor, ReadOnlyViewSet
+from skills.api import filters
+from skills.api.serializers import (
     AgentRunRequestSerializer,
     AgentRunSerializer,
     InvocationRequestSerializer,
     InvocationSerializer,
     SkillErrorSerializer,
 )
+from skills.choices import TERMINAL_STATUSES, Source
+from skills.models import AgentRun, Invocation
+from skills.models.runs import load_outbound_ids
+from skills.services.errors import RateLimitExceeded, SkillError
+from skills.services.invocations import cancel_invocation, create_invocation, invoke_now, wait_for
 
 MAX_WAIT_SECONDS = 60
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -76,7 +76,17 @@ class InvocationCursor(NewestFirstCursor):
     ordering = ("-created_at",)
 
 
-class InvocationViewSet(ReadOnlyViewSet):
+class RunViewSet(ReadOnlyViewSet):
+    """A page of runs reads its outbound request ids in one query, not one per run."""
+
+    def paginate_queryset(self, queryset: Any) -> list[Any] | None:
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            load_outbound_ids(page)
+        return page
+
+
+class InvocationViewSet(RunViewSet):
     """The generative AI log; POST runs a skill, `cancel` stops a queued or running one."""
 
     serializer_class = InvocationSerializer
@@ -87,7 +97,7 @@ class InvocationViewSet(ReadOnlyViewSet):
     lookup_value_regex = UUID_PATTERN
     queryset = Invocation.objects.select_related(
         "skill", "requested_by", "record", "provider", "connection", "alias"
-    ).prefetch_related("outbound_requests")
+    )
 
     @extend_schema(
         request=InvocationRequestSerializer,
@@ -144,7 +154,7 @@ class AgentRunCursor(NewestFirstCursor):
     ordering = ("-created_at",)
 
 
-class AgentRunViewSet(ReadOnlyViewSet):
+class AgentRunViewSet(RunViewSet):
     """Agent runs with their steps; POST {agent, goal} starts one."""
 
     serializer_class = AgentRunSerializer
@@ -155,7 +165,7 @@ class AgentRunViewSet(ReadOnlyViewSet):
     lookup_value_regex = UUID_PATTERN
     queryset = AgentRun.objects.select_related(
         "agent", "requested_by", "provider", "connection"
-    ).prefetch_related("steps", "outbound_requests")
+    ).prefetch_related("steps")
 
     @extend_schema(
         request=AgentRunRequestSerializer,
@@ -164,7 +174,7 @@ class AgentRunViewSet(ReadOnlyViewSet):
     )
     def create(self, request: Request) -> Response:
         """Start a run (202); with `?wait` it runs here and answers 200 when it has finished."""
-        from ..services.agents import create_agent_run, run_agent_now
+        from skills.services.agents import create_agent_run, run_agent_now
 
         wait = wait_seconds(request)
         body = AgentRunRequestSerializer(data=request.data)
@@ -187,7 +197,7 @@ class AgentRunViewSet(ReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         """Cancel a queued or running agent run; 400 if it had already finished."""
-        from ..services.agents import cancel_agent_run
+        from skills.services.agents import cancel_agent_run
 
         run = self.get_object()
         if not cancel_agent_run(run.pk):

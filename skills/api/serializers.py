@@ -8,12 +8,11 @@ from django.core.exceptions import MultipleObjectsReturned
 from django.db.models import Max
 from rest_framework import serializers
 
-from byok_admin.api.base import CleanModelSerializer, SlugRelatedField, request_of
+from core.api import CleanModelSerializer, SlugRelatedField, request_of
 from providers.api.serializers import ProviderKindField
 from providers.models import ModelVersion, Provider
-
-from ..choices import VariantStatus
-from ..models import (
+from skills.choices import VariantStatus
+from skills.models import (
     Agent,
     AgentRun,
     AgentStep,
@@ -194,7 +193,9 @@ class InvocationSerializer(serializers.ModelSerializer):
     provider = ProviderKindField(read_only=True)
     connection = SlugRelatedField(slug_field="name", read_only=True)
     alias = SlugRelatedField(slug_field="key", read_only=True)
-    outbound_requests = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    outbound_requests = serializers.ListField(
+        child=serializers.IntegerField(), source="outbound_ids", read_only=True
+    )
     source = _text()
 
     class Meta:
@@ -309,7 +310,9 @@ class AgentRunSerializer(serializers.ModelSerializer):
     provider = ProviderKindField(read_only=True)
     connection = SlugRelatedField(slug_field="name", read_only=True)
     steps = AgentStepSerializer(many=True, read_only=True)
-    outbound_requests = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    outbound_requests = serializers.ListField(
+        child=serializers.IntegerField(), source="outbound_ids", read_only=True
+    )
     source = _text()
 
     class Meta:

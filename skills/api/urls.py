@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework.routers import SimpleRouter
 
-from . import runs, views
+from skills.api import runs, views
 
 router = SimpleRouter()
 router.register("skills", views.SkillViewSet, basename="skill")

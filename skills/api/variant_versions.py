@@ -11,8 +11,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from ..choices import VariantStatus
-from ..models import SkillVariant
+from skills.choices import VariantStatus
+from skills.models import SkillVariant
 
 
 class VariantStateError(ValueError):

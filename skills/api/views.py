@@ -8,18 +8,17 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from byok_admin.api.base import CrudViewSet, ReadOnlyViewSet, ReadUpdateViewSet
-
-from ..choices import VariantStatus
-from ..models import Agent, ModelProviderPolicy, Skill, SkillVariant, VersionOverride
-from . import filters, variant_versions
-from .serializers import (
+from core.api import CrudViewSet, ReadOnlyViewSet, ReadUpdateViewSet
+from skills.api import filters, variant_versions
+from skills.api.serializers import (
     AgentSerializer,
     ModelProviderPolicySerializer,
     SkillSerializer,
     SkillVariantSerializer,
     VersionOverrideSerializer,
 )
+from skills.choices import VariantStatus
+from skills.models import Agent, ModelProviderPolicy, Skill, SkillVariant, VersionOverride
 
 
 class SkillViewSet(ReadUpdateViewSet):

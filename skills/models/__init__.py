@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from .agents import Agent, AgentRun, AgentStep, AgentTool
-from .catalog import Record, Skill, SkillVariant
-from .generation import ConfigGeneration
-from .invocations import Invocation, UsageDaily
-from .policy import ModelPrice, ModelProviderPolicy, RateLimitRule, VersionOverride
+from skills.models.agents import Agent, AgentRun, AgentStep, AgentTool
+from skills.models.catalog import Record, Skill, SkillVariant
+from skills.models.generation import ConfigGeneration
+from skills.models.invocations import Invocation, UsageDaily
+from skills.models.policy import ModelPrice, ModelProviderPolicy, RateLimitRule, VersionOverride
 
 __all__ = [
     "Agent",

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from providers.choices import Route, Tier
-from providers.models import Connection, Provider
-
-from ..choices import InvocationStatus, Source, StepKind, ToolKind
+from providers.choices import Tier
+from providers.models import Provider
+from skills.choices import StepKind, ToolKind
+from skills.models.runs import Run
 
 
 class Agent(models.Model):
@@ -63,46 +60,15 @@ class AgentTool(models.Model):
         return f"{self.agent.key}.{self.name}"
 
 
-class AgentRun(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="runs")
-    status = models.CharField(
-        max_length=10, choices=InvocationStatus.choices, default=InvocationStatus.QUEUED
-    )
-    source = models.CharField(max_length=10, choices=Source.choices, default=Source.API)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
-    goal = models.TextField()
-    output = models.TextField(blank=True)
-    error_code = models.CharField(max_length=60, blank=True)
-    error_message = models.TextField(blank=True)
-    resolution_trace = models.JSONField(default=list, blank=True)
-    route = models.CharField(max_length=4, choices=Route.choices, blank=True)
-    provider = models.ForeignKey(Provider, null=True, blank=True, on_delete=models.SET_NULL)
-    connection = models.ForeignKey(Connection, null=True, blank=True, on_delete=models.SET_NULL)
-    model = models.CharField(max_length=200, blank=True)
-    prompt_tokens = models.PositiveIntegerField(default=0)
-    completion_tokens = models.PositiveIntegerField(default=0)
-    attempts = models.PositiveSmallIntegerField(
-        default=0, help_text="Provider call attempts across all model steps."
-    )
-    enqueue_count = models.PositiveSmallIntegerField(default=0)
-    enqueued_at = models.DateTimeField(
-        null=True, blank=True, help_text="When its task message was last published."
-    )
-    claimed_by = models.CharField(
-        max_length=120,
-        blank=True,
-        help_text="Token of the worker run that claimed it; only that run may finish it.",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
+class AgentRun(Run):
+    """One run of an agent: a loop of model calls and tool calls (its steps)."""
 
-    class Meta:
-        ordering = ["-created_at"]
+    outbound_column = "agent_run_id"
+
+    agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="runs")
+    goal = models.TextField()
+
+    class Meta(Run.Meta):
         indexes = [models.Index(fields=["status", "created_at"], name="agentrun_status_created")]
 
     def __str__(self) -> str:

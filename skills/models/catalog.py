@@ -11,8 +11,7 @@ from django.db.models import Q
 
 from providers.choices import Tier
 from providers.models import Provider
-
-from ..choices import RecordKind, ResponseFormat, SkillCapability, SkillGroup, VariantStatus
+from skills.choices import RecordKind, ResponseFormat, SkillCapability, SkillGroup, VariantStatus
 
 
 class Skill(models.Model):

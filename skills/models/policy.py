@@ -7,9 +7,14 @@ from django.db import models
 from django.db.models import Q
 
 from providers.models import ModelVersion, Provider
-
-from ..choices import OverrideScope, PolicyScope, RateLimitResource, RateLimitRuleType, SkillGroup
-from .catalog import Skill, SkillVariant
+from skills.choices import (
+    OverrideScope,
+    PolicyScope,
+    RateLimitResource,
+    RateLimitRuleType,
+    SkillGroup,
+)
+from skills.models.catalog import Skill, SkillVariant
 
 
 class ModelProviderPolicy(models.Model):

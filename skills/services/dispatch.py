@@ -1,28 +1,45 @@
-"""Publishing invocation ids to the broker (the only thing the broker ever carries)."""
+"""Publishing run ids to the broker (the only thing the broker ever carries).
+
+Tasks are looked up by name in the Celery app's registry, so services never import the
+`tasks` modules that call them (imports run one way: tasks → services).
+"""
 
 from __future__ import annotations
 
 import logging
 import uuid
 
+from celery import current_app
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
+RUN_INVOCATION = "skills.run_invocation"
+RUN_AGENT_RUN = "skills.run_agent_run"
+
 
 def publish(invocation_id: uuid.UUID | str) -> bool:
+    """Publish a skill invocation (see `publish_task`)."""
+    return publish_task(RUN_INVOCATION, invocation_id)
+
+
+def publish_agent_run(run_id: uuid.UUID | str) -> bool:
+    """Publish an agent run (see `publish_task`)."""
+    return publish_task(RUN_AGENT_RUN, run_id)
+
+
+def publish_task(task_name: str, run_id: uuid.UUID | str) -> bool:
     """Send the task message; a broker outage is logged, not raised.
 
     The row is already committed as `queued`, so the sweeper publishes it again later: a
-    failed publish delays an invocation, it never loses it.
+    failed publish delays a run, it never loses it.
     """
-    from ..tasks import run_invocation_task
-
     options = {"queue": queue} if (queue := task_queue()) else {}
     try:
-        run_invocation_task.apply_async(args=[str(invocation_id)], retry=False, **options)
+        task = current_app.tasks[task_name]
+        task.apply_async(args=[str(run_id)], retry=False, **options)
     except Exception:
-        logger.exception("could not publish invocation %s; the sweeper will retry", invocation_id)
+        logger.exception("could not publish %s %s; the sweeper will retry", task_name, run_id)
         return False
     return True
 
@@ -30,4 +47,4 @@ def publish(invocation_id: uuid.UUID | str) -> bool:
 def task_queue() -> str:
     """SKILLS_TASK_QUEUE: a dedicated queue for skill runs, which workers then consume with
     `-Q`; blank means Celery's default queue."""
-    return settings.SKILLS_TASK_QUEUE
+    return str(settings.SKILLS_TASK_QUEUE)

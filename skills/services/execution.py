@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from providers.adapters.base import ChatRequest, ChatResult, ErrorKind, Message, ProviderError
-
-from ..choices import ResponseFormat
-from .config import tunable, tunable_int
-from .dbconn import release_while_waiting
-from .resolution import AgentResolution, Resolution
+from skills.choices import ResponseFormat
+from skills.services.config import tunable, tunable_int
+from skills.services.dbconn import release_while_waiting
+from skills.services.resolution import AgentResolution, Resolution
 
 _rng = random.SystemRandom()
 
@@ -89,7 +88,7 @@ def call_route(
     skills and agents share this one retry policy.
     """
     from providers.adapters import get_adapter
-    from providers.outbound import outbound_scope
+    from providers.outbound.capture import outbound_scope
 
     outcome = RouteOutcome()
     route_attempt = 0

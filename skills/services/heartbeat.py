@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
-from ..choices import InvocationStatus
-from .config import tunable
+from skills.choices import InvocationStatus
+from skills.services.config import tunable
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class Heartbeat:
             self._thread.start()
 
     def _loop(self) -> None:
-        from ..models import Invocation
+        from skills.models import Invocation
 
         while True:
             time.sleep(tunable("SKILLS_HEARTBEAT_SECONDS"))

@@ -21,14 +21,13 @@ from django.conf import settings
 from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 
-from auditlog.choices import Purpose
-
-from ..choices import TERMINAL_STATUSES, InvocationStatus, Source
-from ..models import Invocation, Record, Skill
-from . import dispatch
-from .config import tunable
-from .errors import InputError, ResolutionError, SkillError
-from .execution import (
+from providers.choices import Purpose
+from skills.choices import TERMINAL_STATUSES, InvocationStatus, Source
+from skills.models import Invocation, Record, Skill
+from skills.services import dispatch
+from skills.services.config import tunable
+from skills.services.errors import InputError, ResolutionError, SkillError
+from skills.services.execution import (
     Budget,
     build_request,
     call_route,
@@ -36,18 +35,18 @@ from .execution import (
     error_code,
     parse_json_output,
 )
-from .heartbeat import heartbeat
-from .ratelimits import check_rate_limits
-from .rendering import render_prompt, validate_input
-from .resolution import Resolution
-from .resolution_cache import (
+from skills.services.heartbeat import heartbeat
+from skills.services.ratelimits import check_rate_limits
+from skills.services.rendering import render_prompt, validate_input
+from skills.services.resolution import Resolution
+from skills.services.resolution_cache import (
     cached_price_for,
     cached_provider_for,
     cached_resolve,
     cached_skill,
     cached_skill_by_id,
 )
-from .usage import cost_of
+from skills.services.usage import cost_of
 
 logger = logging.getLogger(__name__)
 

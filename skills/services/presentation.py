@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..models import Invocation
+from skills.models import Invocation
 
 
 def invocation_as_dict(invocation: Invocation) -> dict[str, Any]:

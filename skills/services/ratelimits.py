@@ -16,11 +16,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from providers.models import Provider
-
-from ..choices import RateLimitResource, RateLimitRuleType
-from ..models import Invocation, RateLimitRule, Skill
-from .errors import RateLimitExceeded
-from .resolution_cache import cached_rate_limit_rules
+from skills.choices import RateLimitResource, RateLimitRuleType
+from skills.models import Invocation, RateLimitRule, Skill
+from skills.services.errors import RateLimitExceeded
+from skills.services.resolution_cache import cached_rate_limit_rules
 
 logger = logging.getLogger(__name__)
 WINDOW = timedelta(hours=1)

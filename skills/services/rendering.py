@@ -13,8 +13,8 @@ import json
 import re
 from typing import Any
 
-from ..models import Record, Skill
-from .errors import InputError, TemplateError
+from skills.models import Record, Skill
+from skills.services.errors import InputError, TemplateError
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)(?:\.([A-Za-z_][A-Za-z0-9_]*))?\s*\}\}")
 RECORD = "record"

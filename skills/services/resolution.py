@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
+from core.crypto import SecretDecryptionError
 from providers.choices import Capability, ConnectionOwner, IntegrationMode, Route
-from providers.crypto import SecretDecryptionError
 from providers.models import AliasMapping, Connection, ModelAlias, ModelVersion, Provider
-
-from ..choices import OverrideScope, PolicyScope, VariantStatus
-from ..models import Agent, ModelProviderPolicy, Skill, SkillVariant, VersionOverride
-from .errors import ResolutionError
+from skills.choices import OverrideScope, PolicyScope, VariantStatus
+from skills.models import Agent, ModelProviderPolicy, Skill, SkillVariant, VersionOverride
+from skills.services.errors import ResolutionError
 
 PROVIDERS_PAGE = "Manage model providers"
 INTEGRATION_PAGE = "Manage integration"

@@ -31,8 +31,7 @@ from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 
 from providers.models import AliasMapping, Connection, ModelAlias, ModelVersion, Provider
-
-from ..models import (
+from skills.models import (
     ConfigGeneration,
     ModelPrice,
     ModelProviderPolicy,
@@ -41,8 +40,8 @@ from ..models import (
     SkillVariant,
     VersionOverride,
 )
-from .resolution import Resolution, provider_for, resolve
-from .usage import price_for
+from skills.services.resolution import Resolution, provider_for, resolve
+from skills.services.usage import price_for
 
 CONFIG_MODELS = (
     Provider,

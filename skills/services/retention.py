@@ -14,10 +14,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from auditlog.models import OutboundRequest
-
-from ..models import AgentRun, Invocation
-from .usage import roll_up_usage
+from providers.outbound.models import OutboundRequest
+from skills.models import AgentRun, Invocation
+from skills.services.usage import roll_up_usage
 
 BATCH = 2000
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 SCHEDULES: tuple[dict[str, Any], ...] = (
     {
         "name": "Health checks of active connections",
-        "task": "skills.run_health_checks",
+        "task": "providers.run_health_checks",
         "every": 300,
     },
     {

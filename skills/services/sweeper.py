@@ -19,10 +19,10 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from ..choices import InvocationStatus
-from ..models import Invocation
-from . import dispatch
-from .config import tunable, tunable_int
+from skills.choices import InvocationStatus
+from skills.models import Invocation
+from skills.services import dispatch
+from skills.services.config import tunable, tunable_int
 
 logger = logging.getLogger(__name__)
 

@@ -21,9 +21,8 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from providers.models import Provider
-
-from ..choices import InvocationStatus
-from ..models import Invocation, ModelPrice, UsageDaily
+from skills.choices import InvocationStatus
+from skills.models import Invocation, ModelPrice, UsageDaily
 
 MILLION = Decimal(1_000_000)
 COST_PLACES = Decimal("0.000001")

@@ -9,8 +9,8 @@ import pytest
 from django.db import transaction
 from rest_framework.test import APIClient
 
-from byok_admin.services.demo import demo_document, seed_demo
-from providers.sandbox.server import SandboxServer
+from sandbox.demo import demo_document, seed_demo
+from sandbox.server import SandboxServer
 
 OFFLINE_SANDBOX = "http://127.0.0.1:8900"  # configured, never called
 

@@ -6,9 +6,10 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from auditlog.models import AuditEvent, OutboundRequest
+from auditlog.models import AuditEvent
 from providers.choices import ProviderKind
 from providers.models import Provider
+from providers.outbound.models import OutboundRequest
 
 pytestmark = pytest.mark.django_db
 

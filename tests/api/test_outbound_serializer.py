@@ -9,9 +9,9 @@ import pytest
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
-from auditlog.api.serializers import OutboundRequestSerializer
-from auditlog.models import OutboundRequest
+from providers.api.outbound import OutboundRequestSerializer
 from providers.models import Connection, Provider
+from providers.outbound.models import OutboundRequest
 
 AZURE = Provider(id=7, kind="azure_openai", name="Azure OpenAI")
 CONTOSO = Connection(id=3, name="contoso-prod", provider=AZURE)

@@ -10,12 +10,12 @@ from django.contrib.auth.models import User
 from django.db import connection as db
 from django.utils import timezone
 
-from auditlog.choices import AuditAction, AuditSource
-from auditlog.context import audit_context
-from auditlog.models import AuditEvent, OutboundRequest
+from auditlog.models import AuditEvent
 from auditlog.services import record_event
+from core.audit import AuditAction, AuditSource, audit_context
 from providers.choices import ConnectionOwner, HealthStatus, IntegrationMode, ProviderKind
 from providers.models import Connection, HealthCheck, Provider
+from providers.outbound.models import OutboundRequest
 from skills.choices import SkillCapability, SkillGroup
 from skills.models import Skill, SkillVariant
 

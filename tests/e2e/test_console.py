@@ -7,14 +7,13 @@ from collections.abc import Iterator
 import pytest
 
 from auditlog.models import AuditEvent
-from byok_admin.services.demo import seed_demo
 from config.celery import app as celery_app
 from providers.choices import IntegrationMode, ProviderKind
 from providers.models import Connection, Provider
-from providers.sandbox import defaults as sandbox_defaults
-from providers.sandbox.server import SandboxServer
-
-from .conftest import login
+from sandbox import defaults as sandbox_defaults
+from sandbox.demo import seed_demo
+from sandbox.server import SandboxServer
+from tests.e2e.conftest import login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

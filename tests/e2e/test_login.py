@@ -4,8 +4,7 @@ import pytest
 
 from providers.choices import IntegrationMode, ProviderKind
 from providers.models import Provider
-
-from .conftest import login
+from tests.e2e.conftest import login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

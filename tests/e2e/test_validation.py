@@ -5,11 +5,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from auditlog.models import OutboundRequest
 from providers.choices import ProviderKind
 from providers.models import Provider
-
-from .conftest import login
+from providers.outbound.models import OutboundRequest
+from tests.e2e.conftest import login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

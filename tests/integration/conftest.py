@@ -28,7 +28,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connections
 
-from providers.sandbox.server import SandboxServer
+from sandbox.server import SandboxServer
 from skills.choices import TERMINAL_STATUSES
 from skills.models import Invocation
 from skills.services import sweeper

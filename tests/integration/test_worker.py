@@ -14,14 +14,14 @@ import pytest
 from django.db.models import Count, Sum
 
 from providers.adapters import clear_cache
-from providers.sandbox.server import SandboxServer
+from providers.outbound.models import OutboundRequest
+from sandbox.server import SandboxServer
 from skills.choices import InvocationStatus
 from skills.models import Invocation, ModelPrice, UsageDaily
 from skills.services.invocations import create_invocation
 from skills.services.usage import roll_up_usage, usage_totals
+from tests.integration.conftest import CONFIG_SEEN_WITHIN, Worker, flush_broker, wait_until_terminal
 from tests.skills.conftest import World, build_world
-
-from .conftest import CONFIG_SEEN_WITHIN, Worker, flush_broker, wait_until_terminal
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("integration")]
 
@@ -60,11 +60,13 @@ def test_it_completes_200_invocations_exactly_once(world, worker, sandbox) -> No
     ids = _create(world, 200)
     counts = wait_until_terminal(ids, 50)
     _assert_exactly_once(ids, counts, worker)
-    per_invocation = (
-        Invocation.objects.filter(pk__in=ids)
-        .annotate(n=Count("outbound_requests"))
-        .values_list("n", flat=True)
+    rows_per_run = dict(
+        OutboundRequest.objects.filter(invocation_id__in=ids)
+        .values_list("invocation_id")
+        .annotate(n=Count("id"))
+        .order_by()
     )
+    per_invocation = [rows_per_run.get(pk, 0) for pk in ids]
     assert set(per_invocation) == {1}
     assert len([r for r in sandbox.requests if r["provider"] == "azure_openai"]) == 200
 

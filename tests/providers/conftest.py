@@ -10,7 +10,7 @@ import pytest
 from providers.adapters import clear_cache
 from providers.choices import ConnectionOwner, IntegrationMode, ProviderKind
 from providers.models import Connection, Provider
-from providers.sandbox.server import SandboxServer
+from sandbox.server import SandboxServer
 
 
 @pytest.fixture(scope="session")

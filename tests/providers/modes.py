@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from providers.models import Connection
-from providers.sandbox import defaults as d
-
-from .conftest import make_connection
+from sandbox import defaults as d
+from tests.providers.conftest import make_connection
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,11 @@ from django.db import connection as db
 from django.test import Client
 from django.urls import reverse
 
-from auditlog.choices import AuditAction, AuditSource
 from auditlog.models import AuditEvent
+from core.audit import AuditAction, AuditSource
 from providers.choices import ConnectionOwner, ProviderKind
 from providers.models import Connection, HealthCheck, Provider
-
-from .modes import BAD_SECRETS, BY_ID
+from tests.providers.modes import BAD_SECRETS, BY_ID
 
 API_KEY = "sk-admin-plaintext-key-aaaa1111"
 NEW_API_KEY = "sk-admin-replacement-key-bbbb2222"

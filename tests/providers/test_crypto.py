@@ -4,7 +4,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.db import connection as db
 
-from providers import crypto
+from core import crypto
 from providers.choices import ConnectionOwner, ProviderKind
 from providers.models import Connection, Provider
 

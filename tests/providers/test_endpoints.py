@@ -8,8 +8,7 @@ from providers import endpoints
 from providers.adapters import get_adapter
 from providers.adapters.base import ErrorKind, ProviderError
 from providers.endpoints import EndpointNotAllowed, check_endpoint, check_endpoint_resolves
-
-from .modes import BY_ID
+from tests.providers.modes import BY_ID
 
 
 @pytest.mark.parametrize(
@@ -91,7 +90,7 @@ def test_it_does_not_follow_a_redirect(sandbox) -> None:
     import httpx2
 
     from providers.adapters.transport import httpx_client
-    from providers.outbound import Target
+    from providers.outbound.capture import Target
 
     client = httpx_client(Target(None, None, "byok", ""), 5)
     assert client.follow_redirects is False

@@ -8,14 +8,13 @@ import re
 import pytest
 from django.forms.models import model_to_dict
 
-from auditlog.models import OutboundRequest
 from providers import services
 from providers.adapters import get_adapter
 from providers.adapters.base import ChatRequest, ErrorKind, Message, ProviderError
-from providers.outbound import REDACTED, outbound_scope
-from providers.sandbox import defaults as d
-
-from .modes import BY_ID
+from providers.outbound.capture import REDACTED, outbound_scope
+from providers.outbound.models import OutboundRequest
+from sandbox import defaults as d
+from tests.providers.modes import BY_ID
 
 pytestmark = pytest.mark.django_db
 

@@ -7,14 +7,13 @@ import json
 import pytest
 from django.forms.models import model_to_dict
 
-from auditlog.models import OutboundRequest
 from providers import services
 from providers.adapters import get_adapter
 from providers.adapters.base import ChatRequest, ErrorKind, Message, ProviderError
-from providers.outbound import REDACTED, outbound_scope
-from providers.sandbox import defaults as d
-
-from .conftest import make_connection
+from providers.outbound.capture import REDACTED, outbound_scope
+from providers.outbound.models import OutboundRequest
+from sandbox import defaults as d
+from tests.providers.conftest import make_connection
 
 pytestmark = pytest.mark.django_db
 

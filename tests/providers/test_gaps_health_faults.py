@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from auditlog.models import OutboundRequest
 from providers import services
-
-from .modes import BY_ID
+from providers.outbound.models import OutboundRequest
+from tests.providers.modes import BY_ID
 
 pytestmark = pytest.mark.django_db
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from auditlog.models import OutboundRequest
 from providers.adapters import get_adapter
 from providers.adapters.base import ChatRequest, ErrorKind, Message, ProviderError
-from providers.outbound import outbound_scope
-
-from .modes import MODES, Mode
+from providers.outbound.capture import outbound_scope
+from providers.outbound.models import OutboundRequest
+from tests.providers.modes import MODES, Mode
 
 pytestmark = pytest.mark.django_db
 

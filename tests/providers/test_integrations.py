@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from auditlog.context import audit_context
 from auditlog.models import AuditEvent
+from core.audit import audit_context
 from providers.choices import ConnectionOwner, IntegrationMode, ProviderKind, Tier
 from providers.integrations import IntegrationError, readiness, set_integration_mode
 from providers.models import AliasMapping, Connection, ModelAlias, ModelVersion, Provider

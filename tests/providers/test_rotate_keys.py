@@ -9,11 +9,11 @@ from cryptography.fernet import Fernet
 from django.core.management import CommandError, call_command
 from django.db import connection as db
 
-from auditlog.choices import AuditAction
 from auditlog.models import AuditEvent
-from providers import crypto
+from core import crypto
+from core.audit import AuditAction
+from core.keys import rotate_all
 from providers.choices import ConnectionOwner, ProviderKind
-from providers.keys import rotate_all
 from providers.models import Connection, Provider
 
 SECRETS = {

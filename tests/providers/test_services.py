@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
-from auditlog.models import OutboundRequest
 from providers import services
 from providers.models import Connection, HealthCheck
-
-from .modes import BAD_SECRETS, BY_ID, MODES, Mode
+from providers.outbound.models import OutboundRequest
+from tests.providers.modes import BAD_SECRETS, BY_ID, MODES, Mode
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ import pytest
 from providers.adapters import clear_cache
 from providers.choices import ConnectionOwner, IntegrationMode, ProviderKind, Tier, VersionStatus
 from providers.models import AliasMapping, Connection, ModelAlias, ModelVersion, Provider
-from providers.sandbox import defaults as sandbox_defaults
-from providers.sandbox.server import SandboxServer
+from sandbox import defaults as sandbox_defaults
+from sandbox.server import SandboxServer
 from skills.choices import PolicyScope, SkillCapability, SkillGroup, VariantStatus
 from skills.models import ModelProviderPolicy, Skill, SkillVariant
 

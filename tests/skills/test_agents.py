@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from auditlog.models import OutboundRequest
-from byok_admin.services.demo import seed_demo
 from providers.adapters import clear_cache
 from providers.choices import ProviderKind
 from providers.models import AliasMapping, Connection, Provider
-from providers.sandbox import defaults as sandbox_defaults
-from providers.sandbox.server import SandboxServer
+from providers.outbound.models import OutboundRequest
+from sandbox import defaults as sandbox_defaults
+from sandbox.demo import seed_demo
+from sandbox.server import SandboxServer
 from skills.choices import InvocationStatus, StepKind, ToolKind
 from skills.models import Agent, AgentStep, AgentTool, Invocation, Record
 from skills.services.agents import run_agent_now
@@ -78,7 +78,7 @@ def test_it_runs_the_loop_on_each_demo_route(demo, provider_kind, route, connect
     assert (run.route, run.connection.name) == (route, connection)
     assert run.output.startswith("Based on the update_record result")
     # Vertex AI also exchanges its service account for a token (purpose "token").
-    assert OutboundRequest.objects.filter(agent_run=run, purpose="agent").count() == 2
+    assert OutboundRequest.objects.filter(agent_run_id=run.pk, purpose="agent").count() == 2
 
 
 def test_it_appends_the_work_note_through_update_record(demo) -> None:
@@ -138,7 +138,7 @@ def test_it_retries_a_throttled_model_call(demo) -> None:
     demo.set_faults("azure_openai", kind="throttle", fail_next=1, retry_after_s=0.01)
     run = run_agent_now("note_taker", NOTE_GOAL)
     assert run.status == InvocationStatus.SUCCEEDED, run.error_message
-    rows = OutboundRequest.objects.filter(agent_run=run).order_by("created_at", "id")
+    rows = OutboundRequest.objects.filter(agent_run_id=run.pk).order_by("created_at", "id")
     assert [r.status_code for r in rows] == [429, 200, 200]
 
 

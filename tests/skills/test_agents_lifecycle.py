@@ -18,8 +18,7 @@ from skills.services.agents import sweeper as agent_sweeper
 from skills.services.agents.tools import execute
 from skills.services.errors import InputError
 from skills.tasks import run_agent_run_task
-
-from .test_agents import NOTE_GOAL, demo, note_agent  # noqa: F401 - fixture
+from tests.skills.test_agents import NOTE_GOAL, demo, note_agent  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.usefixtures("demo")
 

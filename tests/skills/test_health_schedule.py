@@ -9,9 +9,8 @@ import pytest
 from config.celery import app as celery_app
 from providers.choices import HealthStatus
 from providers.models import HealthCheck
-from skills.tasks import run_health_checks_task
-
-from .conftest import World
+from providers.tasks import run_health_checks_task
+from tests.skills.conftest import World
 
 
 @pytest.fixture

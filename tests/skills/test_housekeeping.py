@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from auditlog.models import OutboundRequest
+from providers.outbound.models import OutboundRequest
 from skills.choices import InvocationStatus, RateLimitResource, RateLimitRuleType
 from skills.models import Invocation, ModelPrice, RateLimitRule, UsageDaily
 from skills.services.errors import RateLimitExceeded
@@ -17,8 +17,7 @@ from skills.services.invocations import create_invocation
 from skills.services.retention import purge_old_records
 from skills.services.schedules import SCHEDULES, ensure_schedules
 from skills.services.usage import cost_of, price_for, roll_up_usage, usage_totals
-
-from .conftest import World
+from tests.skills.conftest import World
 
 INPUT = {"short_description": "VPN flaps"}
 
@@ -183,7 +182,12 @@ def test_it_purges_old_invocations_and_outbound_rows_in_batches(world: World, se
     )
     for inv, when in ((old[0], long_ago), (recent, timezone.now())):
         OutboundRequest.objects.create(
-            created_at=when, purpose="invocation", invocation=inv, method="POST", host="h", path="/"
+            created_at=when,
+            purpose="invocation",
+            invocation_id=inv.pk,
+            method="POST",
+            host="h",
+            path="/",
         )
     report = purge_old_records(batch=2)
     assert (report.invocations, report.outbound_requests) == (5, 1)
@@ -200,7 +204,7 @@ def test_it_creates_the_periodic_tasks_once(db: None) -> None:
     assert sweeper.interval.every == 30
     sweeper.enabled = False
     sweeper.save()
-    PeriodicTask.objects.filter(task="skills.run_health_checks").delete()
+    PeriodicTask.objects.filter(task="providers.run_health_checks").delete()
     assert ensure_schedules() == 1
     assert not PeriodicTask.objects.get(task="skills.sweep_invocations").enabled
-    assert PeriodicTask.objects.get(task="skills.run_health_checks").interval.every == 300
+    assert PeriodicTask.objects.get(task="providers.run_health_checks").interval.every == 300

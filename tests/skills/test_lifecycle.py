@@ -13,8 +13,7 @@ from skills.models import Invocation
 from skills.services import invocations, sweeper
 from skills.services.errors import InputError, ResolutionError
 from skills.services.invocations import cancel_invocation, claim, create_invocation, run_invocation
-
-from .conftest import World
+from tests.skills.conftest import World
 
 INPUT = {"short_description": "Email down"}
 

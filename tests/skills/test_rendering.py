@@ -7,8 +7,7 @@ import pytest
 from skills.models import Record
 from skills.services.errors import InputError, TemplateError
 from skills.services.rendering import render, render_prompt, validate_input
-
-from .conftest import World
+from tests.skills.conftest import World
 
 
 @pytest.fixture

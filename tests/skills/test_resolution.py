@@ -12,8 +12,7 @@ from skills.choices import OverrideScope, PolicyScope, SkillGroup, VariantStatus
 from skills.models import ModelProviderPolicy, SkillVariant, VersionOverride
 from skills.services.errors import ResolutionError
 from skills.services.resolution import resolve
-
-from .conftest import World
+from tests.skills.conftest import World
 
 
 def _steps(trace: list[dict]) -> dict[str, str]:

@@ -10,8 +10,7 @@ from django.db.models import F
 from skills.models import ConfigGeneration
 from skills.services import resolution_cache
 from skills.services.resolution_cache import cached_resolve
-
-from .conftest import World
+from tests.skills.conftest import World
 
 
 def test_a_configuration_save_counts_a_generation(world: World) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...choices import InvocationStatus, Source
-from ...models import AgentRun
-from .runner import run_agent
-from .runs import cancel_agent_run, create_agent_run
+from skills.choices import InvocationStatus, Source
+from skills.models import AgentRun
+from skills.services.agents.runner import run_agent
+from skills.services.agents.runs import cancel_agent_run, create_agent_run
 
 
 def run_agent_now(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...models import AgentRun
+from skills.models import AgentRun
 
 
 def agent_run_as_dict(run: AgentRun) -> dict[str, Any]:

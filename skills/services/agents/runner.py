@@ -16,15 +16,14 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditlog.choices import Purpose
 from providers.adapters.base import ChatRequest, ChatResult, Message, ToolSpec
-
-from ...choices import InvocationStatus, StepKind
-from ...models import AgentRun, AgentStep, AgentTool
-from ..errors import ResolutionError
-from ..execution import Budget, call_route, describe_error, error_code
-from ..resolution import AgentResolution, resolve_agent
-from . import runs, tools
+from providers.choices import Purpose
+from skills.choices import InvocationStatus, StepKind
+from skills.models import AgentRun, AgentStep, AgentTool
+from skills.services.agents import runs, tools
+from skills.services.errors import ResolutionError
+from skills.services.execution import Budget, call_route, describe_error, error_code
+from skills.services.resolution import AgentResolution, resolve_agent
 
 logger = logging.getLogger(__name__)
 

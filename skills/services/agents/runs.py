@@ -19,11 +19,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ...choices import InvocationStatus, Source
-from ...models import Agent, AgentRun
-from ..config import tunable
-from ..dispatch import task_queue
-from ..errors import InputError, ResolutionError
+from skills.choices import InvocationStatus, Source
+from skills.models import Agent, AgentRun
+from skills.services import dispatch
+from skills.services.config import tunable
+from skills.services.errors import InputError, ResolutionError
 
 logger = logging.getLogger(__name__)
 
@@ -72,21 +72,8 @@ def create_agent_run(
         )
         if publish:
             pk = run.pk
-            transaction.on_commit(lambda: publish_run(pk))
+            transaction.on_commit(lambda: dispatch.publish_agent_run(pk))
     return run
-
-
-def publish_run(run_id: uuid.UUID | str) -> bool:
-    """Send the task message; a broker outage is logged (the sweeper publishes it again)."""
-    from ...tasks import run_agent_run_task
-
-    options = {"queue": queue} if (queue := task_queue()) else {}
-    try:
-        run_agent_run_task.apply_async(args=[str(run_id)], retry=False, **options)
-    except Exception:
-        logger.exception("could not publish agent run %s; the sweeper will retry", run_id)
-        return False
-    return True
 
 
 def stale_after() -> float:

@@ -7,10 +7,13 @@ harmless. After SKILLS_MAX_ENQUEUES publications it is failed instead.
 
 from __future__ import annotations
 
-from ...models import AgentRun
-from ..sweeper import SweepReport, sweep_rows
-from .runs import publish_run, stale_after
+from skills.models import AgentRun
+from skills.services import dispatch
+from skills.services.agents.runs import stale_after
+from skills.services.sweeper import SweepReport, sweep_rows
 
 
 def sweep_agent_runs() -> SweepReport:
-    return sweep_rows(AgentRun, publish_run, stale_seconds=stale_after(), label="agent sweeper")
+    return sweep_rows(
+        AgentRun, dispatch.publish_agent_run, stale_seconds=stale_after(), label="agent sweeper"
+    )

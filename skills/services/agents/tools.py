@@ -18,10 +18,10 @@ from django.utils import timezone
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from ...choices import InvocationStatus, RecordKind, Source, ToolKind
-from ...models import AgentRun, AgentTool, Record, Skill
-from ..errors import SkillError
-from ..rendering import RECORD_ATTRIBUTES, SCALARS, input_names
+from skills.choices import InvocationStatus, RecordKind, Source, ToolKind
+from skills.models import AgentRun, AgentTool, Record, Skill
+from skills.services.errors import SkillError
+from skills.services.rendering import RECORD_ATTRIBUTES, SCALARS, input_names
 
 SEARCH_LIMIT_DEFAULT = 5
 SEARCH_LIMIT_MAX = 20  # whatever the schema or the model says
@@ -206,7 +206,7 @@ def inputs_from_record(skill: Skill, record: Record) -> dict[str, Any]:
 
 def run_skill(tool: AgentTool, args: dict[str, Any], run: AgentRun) -> dict[str, Any]:
     """Run a skill in-process as the run's user; its invocation is linked in the result."""
-    from ..invocations import invoke_now
+    from skills.services.invocations import invoke_now
 
     key = str(args.get("skill", ""))
     allowed = tool.config.get("allowed_skills")

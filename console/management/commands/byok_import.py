@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from console.services.config_io import ConfigDocumentError, import_document
+from core.audit import AuditSource
+
+
+class Command(BaseCommand):
+    help = (
+        "Import the BYOK configuration document (JSON). The whole document is validated "
+        "first; nothing is written unless all of it is valid."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", help="Path of the JSON document, or - for standard input.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        doc = load_document(options["file"])
+        try:
+            result = import_document(doc, actor=None, source=AuditSource.IMPORT)
+        except ConfigDocumentError as exc:
+            for line in exc.errors:
+                self.stderr.write(line)
+            raise CommandError(
+                f"{len(exc.errors)} error(s) in {options['file']}; nothing was imported."
+            ) from None
+        self.stdout.write(f"Imported {options['file']}: {result.summary()}.")
+
+
+def load_document(name: str) -> Any:
+    """Read and parse the file, turning every failure into one readable line."""
+    try:
+        text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CommandError(f"{name}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(f"{name}: cannot read the file ({exc.__class__.__name__})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CommandError(
+            f"{name}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        ) from None

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from console import views
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", views.dashboard, name="dashboard"),
+    path("integrations/<slug:kind>/mode/", views.switch_mode, name="switch_mode"),
+    path("connections/", views.connection_list, name="connections"),
+    path("connections/new/", views.connection_edit, name="connection_new"),
+    path("connections/<int:pk>/", views.connection_edit, name="connection_edit"),
+    path("connections/<int:pk>/test/", views.connection_test, name="connection_test"),
+    path(
+        "connections/<int:pk>/deactivate/",
+        views.connection_deactivate,
+        name="connection_deactivate",
+    ),
+    path("aliases/", views.alias_list, name="aliases"),
+    path("aliases/<slug:key>/map/", views.alias_map, name="alias_map"),
+    path("aliases/<slug:key>/map/form/", views.alias_map_form, name="alias_map_form"),
+    path("skills/", views.skill_list, name="skills"),
+    path("skills/<slug:key>/", views.skill_detail, name="skill_detail"),
+    path("invocations/", views.invocations, name="invocations"),
+    path("invocations/<uuid:pk>/", views.invocation_detail, name="invocation_detail"),
+    path("audit/", views.audit_list, name="audit"),
+    path("validation/", views.validation, name="validation"),
+]

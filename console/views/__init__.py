@@ -1,0 +1,33 @@
+"""The console's pages, one module per page family; each view is a thin caller of services."""
+
+from __future__ import annotations
+
+from console.views.aliases import alias_list, alias_map, alias_map_form
+from console.views.audit import audit_list
+from console.views.connections import (
+    connection_deactivate,
+    connection_edit,
+    connection_list,
+    connection_test,
+)
+from console.views.integrations import dashboard, switch_mode
+from console.views.logs import invocation_detail, invocations, validation
+from console.views.skills import skill_detail, skill_list
+
+__all__ = [
+    "alias_list",
+    "alias_map",
+    "alias_map_form",
+    "audit_list",
+    "connection_deactivate",
+    "connection_edit",
+    "connection_list",
+    "connection_test",
+    "dashboard",
+    "invocation_detail",
+    "invocations",
+    "skill_detail",
+    "skill_list",
+    "switch_mode",
+    "validation",
+]

@@ -1,0 +1,68 @@
+"""Connections: list, create/edit with write-only secrets, test, deactivate.
+
+Platform (OEM) connections are listed read-only; their secrets belong to the operator.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from console.forms import ConnectionForm
+from core.access import requires
+from providers.choices import ConnectionOwner
+from providers.models import Connection
+from providers.services import test_connection
+
+
+def _customer_connection(pk: int) -> Connection:
+    return get_object_or_404(
+        Connection.objects.select_related("provider"), pk=pk, owner=ConnectionOwner.CUSTOMER
+    )
+
+
+@requires("view_config")
+def connection_list(request: HttpRequest) -> HttpResponse:
+    connections = list(Connection.objects.select_related("provider").order_by("owner", "name"))
+    customer = [c for c in connections if c.owner == ConnectionOwner.CUSTOMER]
+    platform = [c for c in connections if c.owner == ConnectionOwner.PLATFORM]
+    return render(request, "console/connections.html", {"customer": customer, "platform": platform})
+
+
+@requires("configure")
+def connection_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Create (no pk) or edit a customer connection; secrets left blank are kept."""
+    instance = _customer_connection(pk) if pk else None
+    form = ConnectionForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        return redirect("connections")
+    status = 400 if form.is_bound else 200
+    return render(
+        request,
+        "console/connection_form.html",
+        {"form": form, "connection": instance},
+        status=status,
+    )
+
+
+@require_POST
+@requires("configure")
+def connection_test(request: HttpRequest, pk: int) -> HttpResponse:
+    """Run the connection test; the diagnosis is swapped in next to the button."""
+    connection = _customer_connection(pk)
+    diagnosis = test_connection(connection, user=request.user)
+    return render(
+        request,
+        "console/_diagnosis.html",
+        {"diagnosis": diagnosis, "connection": connection},
+    )
+
+
+@require_POST
+@requires("configure")
+def connection_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    connection = _customer_connection(pk)
+    connection.deactivate()
+    return redirect("connections")

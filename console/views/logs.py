@@ -1,0 +1,107 @@
+"""Logs: the BYOK validation view (outbound HTTPS log) and the generative AI log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from console.forms import InvocationFilterForm
+from console.views.base import page_query, paginate
+from core.access import requires
+from providers.filtersets import OutboundFilterForm
+from providers.outbound import queries
+from providers.outbound.models import OutboundRequest
+from skills.models import Invocation
+
+
+@requires("view_logs")
+def validation(request: HttpRequest) -> HttpResponse:
+    """BYOK validation: the outbound HTTPS log, filtered, newest first, paged by cursor."""
+    form = OutboundFilterForm(request.GET)
+    result, cursor_error = None, ""
+    if form.is_valid():
+        filters, since, until = form.query()
+        try:
+            result = queries.page(
+                queries.filtered(filters, since=since, until=until),
+                cursor=request.GET.get("cursor") or None,
+                size=form.cleaned_data.get("page_size") or 50,
+                columns=queries.LIST_COLUMNS,
+            )
+        except queries.InvalidCursor as exc:
+            cursor_error = str(exc)
+    next_query = ""
+    if result and result.next_cursor:
+        params = request.GET.copy()
+        params["cursor"] = result.next_cursor
+        next_query = params.urlencode()
+    context = {
+        "form": form,
+        "page": result,
+        "rows": outbound_cells(result.rows) if result else [],
+        "next_query": next_query,
+        "cursor_error": cursor_error,
+    }
+    template = "console/_outbound_rows.html" if request.htmx else "console/validation.html"
+    return render(request, template, context)
+
+
+def outbound_cells(rows: list[OutboundRequest]) -> list[dict[str, Any]]:
+    """The validation table's cells, formatted here and handed to the template as plain dicts.
+
+    Looking values up through model instances, the date/default/upper filters and number
+    localisation cost the template engine ~0.14 ms a row: 7.2 ms CPU for a 50-row table, as
+    much as the rest of the request. Building these dicts and rendering them takes 2.5 ms.
+    """
+    cells = []
+    for r in rows:
+        cells.append(
+            {
+                "time": timezone.localtime(r.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+                "provider": (r.provider.name if r.provider else "") or "—",
+                "connection": (r.connection.name if r.connection else "") or "—",
+                "route": r.route,
+                "route_label": r.route.upper() or "—",
+                "account": r.account,
+                "request": f"{r.method} {r.host}{r.path}",
+                # Strings, not numbers: the template engine localises every number it prints.
+                "status": str(r.status_code) if r.status_code else r.error,
+                "latency_ms": str(r.latency_ms) if r.latency_ms else "",
+                "request_id": r.provider_request_id,
+            }
+        )
+    return cells
+
+
+@requires("view_logs")
+def invocations(request: HttpRequest) -> HttpResponse:
+    """The generative AI log: every skill run, newest first, filtered by skill/status/route."""
+    form = InvocationFilterForm(request.GET)
+    rows, prev_query, next_query = None, "", ""
+    if form.is_valid():
+        queryset = Invocation.objects.filter(**form.filters()).select_related(
+            "skill", "provider", "connection"
+        )
+        rows = paginate(queryset.order_by("-created_at", "-id"), form.cleaned_data.get("page"))
+        if rows.has_next:
+            next_query = page_query(request, rows.number + 1)
+        if rows.has_previous:
+            prev_query = page_query(request, rows.number - 1)
+    context = {"form": form, "rows": rows, "next_query": next_query, "prev_query": prev_query}
+    return render(request, "console/invocations.html", context)
+
+
+@requires("view_logs")
+def invocation_detail(request: HttpRequest, pk: str) -> HttpResponse:
+    invocation = get_object_or_404(
+        Invocation.objects.select_related(
+            "skill", "provider", "connection", "alias", "variant", "requested_by"
+        ),
+        pk=pk,
+    )
+    outbound = invocation.outbound_requests.order_by("created_at", "id")
+    context = {"invocation": invocation, "outbound": outbound}
+    return render(request, "console/invocation_detail.html", context)

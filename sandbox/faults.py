@@ -1,0 +1,150 @@
+"""Latency and fault injection per provider.
+
+Faults are decided per request: first the ``fail_next`` counter, then ``error_rate`` with a
+seeded RNG so a run is repeatable. The protocol modules render throttles and server errors in
+their own format; ``hang``, ``reset`` and ``stream_cut`` are handled here because they look the
+same everywhere (streaming senders write through :func:`write_chunk`, which does the cut).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from aiohttp import web
+
+from sandbox.config import PROVIDERS, FaultSpec, Latency, SandboxConfig
+from sandbox.tags import tag
+
+# Set on a request whose streamed answer must be cut after its first chunk.
+CUT: web.RequestKey[bool] = web.RequestKey("sandbox_stream_cut", bool)
+
+# Renders a fault kind ("throttle" | "server_error" | "malformed") for one provider.
+FaultRenderer = Callable[[str, FaultSpec], web.StreamResponse]
+
+
+class ConnectionAborted(Exception):
+    """Raised after the transport was aborted, so no response is written."""
+
+
+@dataclass
+class _ProviderFaults:
+    spec: FaultSpec
+    remaining: int
+    rng: random.Random
+
+
+class Faults:
+    """Runtime fault state of every provider (lives on the server's event loop)."""
+
+    def __init__(self, config: SandboxConfig) -> None:
+        self._default_latency = config.latency
+        self._seed = config.seed
+        self._state: dict[str, _ProviderFaults] = {}
+        for provider in PROVIDERS:
+            self.set(provider, config.faults.get(provider, FaultSpec()))
+
+    def set(self, provider: str, spec: FaultSpec | dict[str, Any]) -> None:
+        """Replace the faults of ``provider`` (``"*"`` for all providers)."""
+        if isinstance(spec, dict):
+            spec = FaultSpec.from_dict(spec)
+        targets = PROVIDERS if provider in ("*", "all") else (provider,)
+        for target in targets:
+            if target not in PROVIDERS:
+                raise ValueError(f"unknown provider {target!r}; expected one of {PROVIDERS}")
+            seed = spec.seed if spec.seed is not None else self._seed
+            self._state[target] = _ProviderFaults(
+                spec=spec, remaining=spec.fail_next, rng=random.Random(f"{seed}:{target}")
+            )
+
+    def clear(self, provider: str | None = None) -> None:
+        for target in PROVIDERS if provider in (None, "*", "all") else (provider,):
+            self.set(target, FaultSpec())
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            name: {**asdict(state.spec), "remaining_fail_next": state.remaining}
+            for name, state in self._state.items()
+        }
+
+    def latency_for(self, provider: str) -> Latency:
+        spec = self._state[provider].spec
+        return spec.latency if spec.latency is not None else self._default_latency
+
+    def decide(self, provider: str) -> tuple[float, str | None, FaultSpec]:
+        """Return (delay seconds, fault kind or None, spec) for the next request."""
+        state = self._state[provider]
+        latency = self.latency_for(provider)
+        delay = 0.0 if latency.is_zero else latency.sample(state.rng)
+        kind = None
+        if state.remaining > 0:
+            state.remaining -= 1
+            kind = state.spec.kind
+        elif state.spec.error_rate > 0 and state.rng.random() < state.spec.error_rate:
+            kind = state.spec.kind
+        return delay, kind, state.spec
+
+
+async def apply(
+    request: web.Request, faults: Faults, provider: str, render: FaultRenderer
+) -> web.StreamResponse | None:
+    """Sleep the configured latency; return a fault response, or None to answer normally."""
+    delay, kind, spec = faults.decide(provider)
+    if delay:
+        await asyncio.sleep(delay)
+    if kind is None:
+        return None
+    tag(request, fault=kind)
+    if kind == "hang":
+        await asyncio.sleep(spec.hang_s)
+        return render("server_error", spec)
+    if kind == "reset":
+        abort(request)
+    if kind == "stream_cut":
+        request[CUT] = True  # answered normally; write_chunk (or the server) drops it early
+        return None
+    return render(kind, spec)
+
+
+async def write_chunk(request: web.Request, response: web.StreamResponse, data: bytes, index: int):
+    """Write one chunk of a streamed answer; under ``stream_cut``, drop the connection after
+    the first one (the client has the headers and one chunk, then the connection closes)."""
+    await response.write(data)
+    if index == 0 and request.get(CUT):
+        abort(request)
+
+
+async def stream(
+    request: web.Request, chunks: list[bytes], headers: dict[str, str], tail: bytes = b""
+) -> web.StreamResponse:
+    """Send a streamed answer chunk by chunk (each protocol frames its own chunks), honouring
+    ``stream_cut``; `tail` closes the body (e.g. a JSON array's bracket)."""
+    response = web.StreamResponse(status=200, headers=headers)
+    await response.prepare(request)
+    for index, chunk in enumerate(chunks):
+        await write_chunk(request, response, chunk, index)
+    if tail:
+        await response.write(tail)
+    await response.write_eof()
+    return response
+
+
+def cut_pending(request: web.Request, response: web.StreamResponse) -> bool:
+    """A ``stream_cut`` fault on an answer that was not streamed: it is dropped unsent."""
+    return bool(request.get(CUT)) and not response.prepared
+
+
+def abort(request: web.Request) -> None:
+    """Close the TCP connection without any response bytes."""
+    transport = request.transport
+    if transport is not None:
+        transport.abort()
+    raise ConnectionAborted
+
+
+def truncated(body: bytes) -> bytes:
+    """A body cut in the middle: valid prefix, invalid JSON."""
+    return body[: max(1, len(body) // 2)]
