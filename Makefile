@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY ?= .venv/bin/python
 VENV_STAMP := .venv/.installed
 
-.PHONY: install run test test-fast lint format check bench clean
+.PHONY: install run test test-fast lint format check typecheck bench clean
 
 $(VENV_STAMP): requirements/dev.lock
 	@command -v uv >/dev/null || python3 -m pip install --quiet uv
@@ -25,6 +25,10 @@ test-fast: install
 lint: install
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports
+
+typecheck: install
+	DEBUG=1 .venv/bin/mypy
 
 format: install
 	.venv/bin/ruff format .
