@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django.db import models
 
@@ -140,7 +140,10 @@ def _safe_str(instance: models.Model) -> str:
 
 def diff(before: models.Model | None, after: models.Model | None) -> Changes:
     """Field-level diff of two states of one row (None = the row does not exist)."""
-    model = type(after if after is not None else before)
+    state = after if after is not None else before
+    if state is None:
+        return {}
+    model = type(state)
     changes: Changes = {}
     for field in _audited_fields(model):
         old = _value(field, before)
@@ -238,8 +241,8 @@ def _changed_secret_names(
     if new_raw is None or (isinstance(new_raw, Ciphertext) and str(new_raw) == str(old_raw or "")):
         return set()
     try:
-        old_values = before.secrets
-        new_values = after.secrets
+        old_values = cast(Any, before).secrets
+        new_values = cast(Any, after).secrets
     except crypto.SecretDecryptionError:
         # Cannot compare values: report every secret the hints or the version say moved.
         names = {n for n in set(old_hints) | set(new_hints) if old_hints.get(n) != new_hints.get(n)}

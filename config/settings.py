@@ -8,6 +8,7 @@ PostgreSQL and Redis.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import environ
@@ -21,7 +22,7 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 DEBUG = env.bool("DEBUG", default=False)
 
 
-def _secret_from_var(name: str, generate: callable) -> str:  # type: ignore[valid-type]
+def _secret_from_var(name: str, generate: Callable[[], str]) -> str:
     """Development only: create a secret once and keep it under var/ (mode 0600)."""
     path = VAR_DIR / name
     if not path.exists():

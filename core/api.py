@@ -76,7 +76,8 @@ class CleanModelSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
-        obj = copy.copy(self.instance) if self.instance is not None else self.Meta.model()
+        model: type[models.Model] = self.Meta.model
+        obj = copy.copy(self.instance) if self.instance is not None else model()
         for name, value in attrs.items():
             setattr(obj, name, value)
         self.prepare(obj, attrs)
@@ -133,7 +134,7 @@ def _database_refusals() -> Iterator[None]:
         raise ValidationError(drf_errors(exc)) from exc
 
 
-class AuditedWrites:
+class AuditedWrites(ConsoleViewSet):
     """Saves and deletes attributed to the caller and guarded against database refusals.
 
     Listed before DRF's mixins in a viewset's bases so these win over their `perform_*`.

@@ -8,7 +8,7 @@ secrets cannot be decrypted can still be listed, and the failure surfaces as a c
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import models
 from django.db.models.query_utils import DeferredAttribute
@@ -35,15 +35,20 @@ class _EncryptedAttribute(DeferredAttribute):
             value = json.loads(crypto.decrypt(token))
             instance.__dict__[self.field.attname] = value
             # Remember what was read, so saving an unchanged value keeps the stored token.
-            instance.__dict__[self.field.original_attname] = (
+            field = cast("EncryptedJSONField", self.field)
+            instance.__dict__[field.original_attname] = (
                 token,
                 json.dumps(value, sort_keys=True),
             )
         return value
 
 
-class EncryptedJSONField(models.TextField):
-    """Holds a JSON object of secrets, encrypted with MultiFernet."""
+class EncryptedJSONField(models.Field):
+    """Holds a JSON object of secrets, encrypted with MultiFernet, in a text column."""
+
+    if TYPE_CHECKING:  # what the model attribute holds, for the type checker
+        _pyi_private_set_type: dict[str, Any]
+        _pyi_private_get_type: dict[str, Any]
 
     descriptor_class = _EncryptedAttribute
 
@@ -53,8 +58,12 @@ class EncryptedJSONField(models.TextField):
         kwargs.setdefault("editable", False)
         super().__init__(*args, **kwargs)
 
+    def get_internal_type(self) -> str:
+        return "TextField"
+
     @property
     def original_attname(self) -> str:
+        """Where the descriptor keeps the token and value as read (see _EncryptedAttribute)."""
         return f"_{self.attname}_as_read"
 
     def pre_save(self, model_instance: models.Model, add: bool) -> Any:

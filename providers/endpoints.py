@@ -95,7 +95,7 @@ def _is_internal(address: str) -> bool:
 def resolve(host: str, port: int) -> list[str]:
     """The addresses a host name resolves to (one DNS lookup, all families)."""
     infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
-    return sorted({info[4][0] for info in infos})
+    return sorted({str(info[4][0]) for info in infos})
 
 
 def check_endpoint_resolves(kind: str, url: str) -> str:

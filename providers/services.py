@@ -22,7 +22,7 @@ from providers.outbound import capture as outbound
 
 DOWN_AFTER = 3
 
-ADVICE = {
+ADVICE: dict[ErrorKind, str] = {
     ErrorKind.AUTH: "The credentials were refused — check the key (or token) and that it belongs "
     "to this {where}.",
     ErrorKind.PERMISSION: "The credentials are valid but not allowed to use this {what} — grant "
@@ -45,7 +45,7 @@ ADVICE = {
     ErrorKind.BAD_REQUEST: "The provider refused the request — check the API version and settings.",
     ErrorKind.CONFIG: "The connection is not configured completely.",
 }
-WHAT = {
+WHAT: dict[str, tuple[str, str]] = {
     ProviderKind.AZURE_OPENAI: ("deployment", "Azure OpenAI resource"),
     ProviderKind.AWS_BEDROCK: ("model", "AWS account and region"),
     ProviderKind.GOOGLE_GEMINI: ("model or project", "Google Cloud project or API key"),

@@ -6,7 +6,10 @@ agent runs and usage are logs, so view-only.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from core.admin import CappedCountPaginator, ReadOnlyInline, ReadOnlyModelAdmin, pretty_json
 from skills.models import (
@@ -29,13 +32,20 @@ from skills.models import (
 
 class SkillVariantInline(admin.TabularInline):
     model = SkillVariant
-    fields = ["name", "provider", "version", "status", "is_default", "published_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "name",
+        "provider",
+        "version",
+        "status",
+        "is_default",
+        "published_at",
+    )
     extra = 0
     can_delete = False
     show_change_link = True
 
-    def has_add_permission(self, request, obj=None) -> bool:  # edit variants on their own page
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Variants are edited on their own page.
         return False
 
 

@@ -103,7 +103,7 @@ class BedrockAdapter(ConnectionAdapter):
 
     def _build(self) -> Any:
         session = self._session()
-        common = {
+        common: dict[str, Any] = {
             "region_name": self.region,
             "endpoint_url": self.info.endpoint or None,
             "verify": ca_bundle(),

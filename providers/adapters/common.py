@@ -84,7 +84,7 @@ class ConnectionAdapter(Adapter):
     def __init__(self, connection: Connection) -> None:
         self.info = ConnectionInfo.of(connection)
         # Decrypt once; a SecretDecryptionError propagates to get_adapter, which reports it.
-        self._secrets: dict[str, Any] = dict(connection.secrets)
+        self._secrets: dict[str, Any] = dict(connection.secrets or {})
         self.redactor = outbound.Redactor(outbound.secret_values(self._secrets))
         if self.info.endpoint:
             try:

@@ -185,21 +185,25 @@ class GeminiAdapter(ConnectionAdapter):
                 types.Tool(
                     function_declarations=[
                         types.FunctionDeclaration(
-                            name=t.name, description=t.description, parameters=t.parameters
+                            name=t.name,
+                            description=t.description,
+                            parameters=types.Schema.model_validate(t.parameters),
                         )
                         for t in request.tools
                     ]
                 )
             ]
             config["tool_config"] = types.ToolConfig(
-                function_calling_config=types.FunctionCallingConfig(mode=MODES[request.tool_choice])
+                function_calling_config=types.FunctionCallingConfig(
+                    mode=types.FunctionCallingConfigMode(MODES[request.tool_choice])
+                )
             )
         return types.GenerateContentConfig(**config)
 
     def _result(
         self, response: types.GenerateContentResponse, text: str | None = None
     ) -> ChatResult:
-        candidate = (response.candidates or [None])[0]
+        candidate = response.candidates[0] if response.candidates else None
         parts = (candidate.content.parts if candidate and candidate.content else None) or []
         calls = tuple(
             ToolCall(
@@ -246,7 +250,7 @@ class GeminiAdapter(ConnectionAdapter):
                 model=request.model, contents=to_contents(request), config=self._config(request)
             ):
                 last = chunk
-                candidate = (chunk.candidates or [None])[0]
+                candidate = chunk.candidates[0] if chunk.candidates else None
                 for part in (
                     candidate.content.parts if candidate and candidate.content else None
                 ) or []:

@@ -292,10 +292,10 @@ class _OpenAIErrors:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
         if exc is None or isinstance(exc, GeneratorExit):
-            return False
+            return None
         mapped = self.adapter.map_error(exc)
         if mapped is None or mapped is exc:
-            return False
+            return None
         raise mapped from None

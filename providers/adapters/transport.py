@@ -70,7 +70,10 @@ def tls_verify() -> ssl.SSLContext | bool:
 def _combined_bundle(path: str, mtime: float) -> str:
     from botocore.httpsession import get_cert_path
 
-    parts = [Path(get_cert_path(True)).read_bytes(), b"\n", Path(path).read_bytes()]
+    default = get_cert_path(True)
+    if default is None:
+        return path  # botocore ships no bundle here: the extra CAs alone
+    parts = [Path(default).read_bytes(), b"\n", Path(path).read_bytes()]
     data = b"".join(parts)
     digest = hashlib.sha256(data).hexdigest()[:16]
     combined = Path(tempfile.gettempdir()) / f"byok-ca-bundle-{digest}.pem"

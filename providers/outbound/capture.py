@@ -15,6 +15,7 @@ import gzip
 import hashlib
 import json
 import re
+import uuid
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -83,8 +84,8 @@ class OutboundScope:
     """Why requests are being made; set by the calling service around an adapter call."""
 
     purpose: str = Purpose.INVOCATION
-    invocation_id: int | None = None
-    agent_run_id: int | None = None
+    invocation_id: uuid.UUID | str | None = None
+    agent_run_id: uuid.UUID | str | None = None
     attempt: int = 1
     route: str = ""
     row_ids: list[int] = field(default_factory=list)  # rows written under this scope
@@ -103,8 +104,8 @@ def current_scope() -> OutboundScope | None:
 def outbound_scope(
     purpose: str = Purpose.INVOCATION,
     *,
-    invocation_id: int | None = None,
-    agent_run_id: int | None = None,
+    invocation_id: uuid.UUID | str | None = None,
+    agent_run_id: uuid.UUID | str | None = None,
     attempt: int = 1,
     route: str = "",
 ) -> Iterator[OutboundScope]:

@@ -196,7 +196,7 @@ class InvocationSerializer(serializers.ModelSerializer):
     outbound_requests = serializers.ListField(
         child=serializers.IntegerField(), source="outbound_ids", read_only=True
     )
-    source = _text()
+    source = _text()  # type: ignore[assignment]  # the API field is named `source`
 
     class Meta:
         model = Invocation
@@ -313,7 +313,7 @@ class AgentRunSerializer(serializers.ModelSerializer):
     outbound_requests = serializers.ListField(
         child=serializers.IntegerField(), source="outbound_ids", read_only=True
     )
-    source = _text()
+    source = _text()  # type: ignore[assignment]  # the API field is named `source`
 
     class Meta:
         model = AgentRun

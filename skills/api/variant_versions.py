@@ -9,6 +9,7 @@ default if the one it replaces was the default, so resolution never loses its va
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from skills.choices import VariantStatus
@@ -34,9 +35,12 @@ def _make_live(variant: SkillVariant, *, expected: str, verb: str) -> SkillVaria
     variant = SkillVariant.objects.select_for_update().get(pk=variant.pk)
     if variant.status != expected:
         raise VariantStateError(f"Only a {expected} variant can be used to {verb}.")
+    same_provider = (
+        Q(provider_id=variant.provider_id) if variant.provider_id else Q(provider__isnull=True)
+    )
     live = SkillVariant.objects.select_for_update().filter(
+        same_provider,
         skill_id=variant.skill_id,
-        provider_id=variant.provider_id,
         name=variant.name,
         status=VariantStatus.PUBLISHED,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import models
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -37,7 +38,8 @@ class SkillVariantViewSet(CrudViewSet):
     serializer_class = SkillVariantSerializer
     filterset_class = filters.SkillVariantFilter
 
-    def perform_destroy(self, instance: SkillVariant) -> None:
+    def perform_destroy(self, instance: models.Model) -> None:
+        assert isinstance(instance, SkillVariant)
         if instance.status != VariantStatus.DRAFT:
             raise ValidationError({"status": ["Only drafts can be deleted; history is kept."]})
         super().perform_destroy(instance)

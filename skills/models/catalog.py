@@ -125,7 +125,7 @@ class SkillVariant(models.Model):
         ]
 
     def __str__(self) -> str:
-        scope = self.provider.kind if self.provider_id else "any"
+        scope = self.provider.kind if self.provider else "any"
         return f"{self.skill.key}/{self.name}@{scope} v{self.version} ({self.status})"
 
 

@@ -63,11 +63,12 @@ class ModelProviderPolicy(models.Model):
         ]
 
     def __str__(self) -> str:
-        target = {
+        targets: dict[str, str] = {
             PolicyScope.INSTANCE: "instance",
-            PolicyScope.SKILL: f"skill {self.skill.key if self.skill_id else '?'}",
+            PolicyScope.SKILL: f"skill {self.skill.key if self.skill else '?'}",
             PolicyScope.SKILL_GROUP: f"group {self.skill_group}",
-        }.get(self.scope, self.scope)
+        }
+        target = targets.get(self.scope, self.scope)
         return f"{target} → {self.provider}"
 
 
@@ -129,25 +130,27 @@ class VersionOverride(models.Model):
         ]
 
     def __str__(self) -> str:
-        target = self.skill.key if self.skill_id else "instance"
-        what = self.model_version.name if self.model_version_id else self.variant_name
+        target = self.skill.key if self.skill else "instance"
+        what = self.model_version.name if self.model_version else self.variant_name
         return f"{target} → {what}"
 
     def clean(self) -> None:
         errors = {}
-        if self.model_version_id:
-            if not self.model_version.selectable:
+        version = self.model_version
+        if version is not None:
+            if not version.selectable:
                 errors["model_version"] = (
-                    f"{self.model_version.name} is {self.model_version.status} and cannot be chosen."
+                    f"{version.name} is {version.status} and cannot be chosen."
                 )
-            if self.provider_id and self.model_version.provider_id != self.provider_id:
+            if self.provider_id and version.provider_id != self.provider_id:
                 errors["model_version"] = "The version belongs to another provider."
+        skill = self.skill
         if (
             self.variant_name
-            and self.skill_id
-            and not SkillVariant.objects.filter(skill=self.skill, name=self.variant_name).exists()
+            and skill is not None
+            and not SkillVariant.objects.filter(skill=skill, name=self.variant_name).exists()
         ):
-            errors["variant_name"] = f"{self.skill.key} has no variant {self.variant_name!r}."
+            errors["variant_name"] = f"{skill.key} has no variant {self.variant_name!r}."
         if errors:
             raise ValidationError(errors)
 

@@ -42,11 +42,12 @@ def _scope(rule: RateLimitRule) -> Q:
 
 
 def _describe(rule: RateLimitRule) -> str:
-    target = {
-        RateLimitResource.PROVIDER: f"provider {rule.provider.name if rule.provider_id else ''}",
+    targets: dict[str, str] = {
+        RateLimitResource.PROVIDER: f"provider {rule.provider.name if rule.provider else ''}",
         RateLimitResource.CAPABILITY: f"capability {rule.capability}",
         RateLimitResource.ALL: "all capabilities",
-    }[rule.resource]
+    }
+    target = targets[rule.resource]
     who = "for this user" if rule.rule_type == RateLimitRuleType.USER else "for this instance"
     return f"{rule.requests_per_hour} requests per hour on {target} {who}"
 

@@ -83,8 +83,8 @@ def policy_for(skill: Skill) -> tuple[ModelProviderPolicy | None, str]:
         .order_by("pk")
     )
     best: dict[str, ModelProviderPolicy] = {}
-    for policy in candidates:
-        best.setdefault(policy.scope, policy)
+    for candidate in candidates:
+        best.setdefault(candidate.scope, candidate)
     if policy := best.get(PolicyScope.SKILL):
         return policy, f"skill customisation for {skill.key} on {PROVIDERS_PAGE}"
     if policy := best.get(PolicyScope.SKILL_GROUP):
@@ -370,7 +370,7 @@ def _route(
         t.add("connection", connection.name, f"alias mapping {alias.key} on {ALIASES_PAGE}")
         t.add("model", mapping.model, f"model/deployment of the {alias.key} mapping")
         for override, label in overrides:
-            if override.model_version_id:
+            if override.model_version is not None:
                 t.add(
                     "model_override",
                     override.model_version.name,
@@ -379,23 +379,23 @@ def _route(
         return Route.BYOK, connection, mapping.model
 
     t.add("route", Route.OEM, f"{provider.name} uses the platform key (OEM) on {INTEGRATION_PAGE}")
-    connection = (
+    platform = (
         Connection.objects.filter(provider=provider, owner=ConnectionOwner.PLATFORM, is_active=True)
         .select_related("provider")
         .order_by("name")
         .first()
     )
-    if connection is None:
+    if platform is None:
         raise t.fail(
             "no_platform_connection",
             f"No active platform connection serves {provider.name}; the operator must add one "
             f"on {CONNECTIONS_PAGE}, or switch {provider.name} to BYOK on {INTEGRATION_PAGE}.",
         )
-    t.add("connection", connection.name, "active platform connection")
+    t.add("connection", platform.name, "active platform connection")
     chosen = _model_override(provider, overrides, t)
     if chosen is not None:
         version, label = chosen
         t.add("model", version.name, f"{label} override on {VERSIONS_PAGE}")
-        return Route.OEM, connection, version.name
+        return Route.OEM, platform, version.name
     t.add("model", alias.default_version.name, f"default version of alias {alias.key}")
-    return Route.OEM, connection, alias.default_version.name
+    return Route.OEM, platform, alias.default_version.name

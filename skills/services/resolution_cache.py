@@ -62,7 +62,10 @@ MAX_AGE = 300.0  # seconds; a bound for changes no signal reports
 _lock = threading.Lock()
 _entries: dict[tuple, tuple[float, Any]] = {}
 _MISSING = object()
-_seen = {"generation": None, "at": float("-inf")}  # the generation last read, and when
+_seen: dict[str, Any] = {
+    "generation": None,
+    "at": float("-inf"),
+}  # the generation last read, and when
 # How many times the entries were cleared. A value is stored only if no clear happened
 # since its reads began: a thread that read the old rows and finished after another thread
 # cleared for a change would otherwise store them for MAX_AGE.

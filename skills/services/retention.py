@@ -30,14 +30,14 @@ class PurgeReport:
 
 def _purge(model: type[models.Model], cutoff: datetime, batch: int, keep: Q | None = None) -> int:
     total = 0
-    due = model.objects.filter(created_at__lt=cutoff)
+    due = model._default_manager.filter(created_at__lt=cutoff)
     if keep is not None:
         due = due.exclude(keep)
     while True:
         pks = list(due.order_by().values_list("pk", flat=True)[:batch])
         if not pks:
             return total
-        model.objects.filter(pk__in=pks).delete()
+        model._default_manager.filter(pk__in=pks).delete()
         total += len(pks)
 
 
