@@ -6,11 +6,13 @@ secret or a traceback.
 
 from __future__ import annotations
 
+from core.errors import ErrorCode
+
 
 class SkillError(Exception):
     """Base class: a readable `message` and a stable machine `code`."""
 
-    code = "error"
+    code: str = ErrorCode.FAILED
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
@@ -25,7 +27,7 @@ class SkillError(Exception):
 class ResolutionError(SkillError):
     """A broken link between a skill and a provider call (carries the trace up to the break)."""
 
-    code = "resolution"
+    code = ErrorCode.RESOLUTION
 
     def __init__(self, code: str, message: str, trace: list[dict] | None = None) -> None:
         super().__init__(message, code=code)
@@ -35,16 +37,16 @@ class ResolutionError(SkillError):
 class InputError(SkillError):
     """The caller's input does not fit the skill (nothing was sent anywhere)."""
 
-    code = "invalid_input"
+    code = ErrorCode.INVALID_INPUT
 
 
 class TemplateError(SkillError):
     """The prompt template itself is broken (a configuration problem, not the caller's)."""
 
-    code = "template"
+    code = ErrorCode.TEMPLATE
 
 
 class RateLimitExceeded(SkillError):
     """A rate-limit rule refuses another request this hour."""
 
-    code = "rate_limited"
+    code = ErrorCode.RATE_LIMITED

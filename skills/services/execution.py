@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.errors import ErrorCode
 from providers.adapters.base import ChatRequest, ChatResult, ErrorKind, Message, ProviderError
 from skills.choices import ResponseFormat
 from skills.services.config import tunable, tunable_int
@@ -144,4 +145,4 @@ def describe_error(error: ProviderError) -> str:
 
 
 def error_code(error: ProviderError) -> str:
-    return f"provider_{ErrorKind(error.kind).value}"
+    return ErrorCode.for_provider(ErrorKind(error.kind).value)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from core.crypto import SecretDecryptionError
+from core.errors import ErrorCode
 from providers.choices import Capability, ConnectionOwner, IntegrationMode, Route
 from providers.models import AliasMapping, Connection, ModelAlias, ModelVersion, Provider
 from skills.choices import OverrideScope, PolicyScope, VariantStatus
@@ -111,7 +112,8 @@ def resolve(
     t = _Trace(trace if trace is not None else [])
     if not skill.is_active:
         raise t.fail(
-            "skill_inactive", f"Skill {skill.key} is inactive; activate it on {SKILLS_PAGE}."
+            ErrorCode.SKILL_INACTIVE,
+            f"Skill {skill.key} is inactive; activate it on {SKILLS_PAGE}.",
         )
     t.add("skill", skill.key, f"tier {skill.tier}, group {skill.group}")
 
@@ -119,7 +121,7 @@ def resolve(
     if provider is None:
         if policy is None:
             raise t.fail(
-                "no_provider_policy",
+                ErrorCode.NO_PROVIDER_POLICY,
                 f"No model provider is chosen for this instance; choose one on {PROVIDERS_PAGE}.",
             )
         provider = policy.provider
@@ -127,7 +129,7 @@ def resolve(
     t.add("provider", provider.kind, reason)
     if not provider.enabled:
         raise t.fail(
-            "provider_disabled",
+            ErrorCode.PROVIDER_DISABLED,
             f"Provider {provider.name} is disabled; enable it on {INTEGRATION_PAGE} "
             f"or choose another provider on {PROVIDERS_PAGE}.",
         )
@@ -171,7 +173,9 @@ def resolve_agent(agent: Agent, *, trace: list[dict] | None = None) -> AgentReso
     """
     t = _Trace(trace if trace is not None else [])
     if not agent.is_active:
-        raise t.fail("agent_inactive", f"Agent {agent.key} is inactive; activate it on Agents.")
+        raise t.fail(
+            ErrorCode.AGENT_INACTIVE, f"Agent {agent.key} is inactive; activate it on Agents."
+        )
     t.add("agent", agent.key, f"tier {agent.tier}")
     provider = agent.provider
     if provider is not None:
@@ -184,7 +188,7 @@ def resolve_agent(agent: Agent, *, trace: list[dict] | None = None) -> AgentReso
         )
         if policy is None:
             raise t.fail(
-                "no_provider_policy",
+                ErrorCode.NO_PROVIDER_POLICY,
                 f"Agent {agent.key} has no provider and no instance default is chosen; "
                 f"choose one on {PROVIDERS_PAGE}.",
             )
@@ -192,7 +196,7 @@ def resolve_agent(agent: Agent, *, trace: list[dict] | None = None) -> AgentReso
         t.add("provider", provider.kind, f"instance default on {PROVIDERS_PAGE}")
     if not provider.enabled:
         raise t.fail(
-            "provider_disabled",
+            ErrorCode.PROVIDER_DISABLED,
             f"Provider {provider.name} is disabled; enable it on {INTEGRATION_PAGE} "
             f"or choose another provider for agent {agent.key}.",
         )
@@ -220,7 +224,7 @@ def _alias(provider: Provider, tier: str, t: _Trace) -> ModelAlias:
     )
     if alias is None:
         raise t.fail(
-            "no_alias",
+            ErrorCode.NO_ALIAS,
             f"Provider {provider.name} has no primary {tier} chat model alias; "
             f"add one on {ALIASES_PAGE}.",
         )
@@ -233,7 +237,7 @@ def _check_secrets(connection: Connection, t: _Trace) -> None:
         connection.secrets  # noqa: B018 - decrypt now, so a bad key fails here, by name
     except SecretDecryptionError:
         raise t.fail(
-            "secret_undecryptable",
+            ErrorCode.SECRET_UNDECRYPTABLE,
             f"The credentials of connection {connection.name} cannot be decrypted with "
             "BYOK_ENCRYPTION_KEYS; restore the key that encrypted them or re-enter them on "
             f"{CONNECTIONS_PAGE}.",
@@ -277,7 +281,7 @@ def _variant(
         )
         if variant is None:
             raise t.fail(
-                "override_variant_missing",
+                ErrorCode.OVERRIDE_VARIANT_MISSING,
                 f"The {label} override on {VERSIONS_PAGE} selects prompt variant {name!r}, "
                 f"which has no published version for {provider.name}; publish it on "
                 f"{SKILLS_PAGE} or change the override.",
@@ -305,7 +309,7 @@ def _variant(
         t.add("variant", f"{variant.name} v{variant.version}", "published default for any provider")
         return variant
     raise t.fail(
-        "no_variant",
+        ErrorCode.NO_VARIANT,
         f"Skill {skill.key} has no published default prompt variant for {provider.name}; "
         f"publish one on {SKILLS_PAGE}.",
     )
@@ -327,7 +331,7 @@ def _model_override(
             continue
         if not version.selectable:
             raise t.fail(
-                "override_version_unavailable",
+                ErrorCode.OVERRIDE_VERSION_UNAVAILABLE,
                 f"The {label} override on {VERSIONS_PAGE} selects {version.name}, which is "
                 f"{version.status}; choose an active version on {VERSIONS_PAGE}.",
             )
@@ -350,20 +354,20 @@ def _route(
         )
         if mapping is None:
             raise t.fail(
-                "no_alias_mapping",
+                ErrorCode.NO_ALIAS_MAPPING,
                 f"BYOK is on for {provider.name} but alias {alias.key} is not mapped; "
                 f"map alias {alias.key} on {ALIASES_PAGE}.",
             )
         connection = mapping.connection
         if not connection.is_active:
             raise t.fail(
-                "connection_inactive",
+                ErrorCode.CONNECTION_INACTIVE,
                 f"Connection {connection.name}, mapped to alias {alias.key}, is inactive; "
                 f"activate it on {CONNECTIONS_PAGE} or remap {alias.key} on {ALIASES_PAGE}.",
             )
         if connection.provider_id != provider.pk:
             raise t.fail(
-                "mapping_wrong_provider",
+                ErrorCode.MAPPING_WRONG_PROVIDER,
                 f"Alias {alias.key} is mapped to connection {connection.name} of another "
                 f"provider; remap it on {ALIASES_PAGE}.",
             )
@@ -387,7 +391,7 @@ def _route(
     )
     if platform is None:
         raise t.fail(
-            "no_platform_connection",
+            ErrorCode.NO_PLATFORM_CONNECTION,
             f"No active platform connection serves {provider.name}; the operator must add one "
             f"on {CONNECTIONS_PAGE}, or switch {provider.name} to BYOK on {INTEGRATION_PAGE}.",
         )
