@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
-import hashlib
 import json
 import re
 import time
@@ -167,11 +166,7 @@ def _wants_json(*texts: str) -> bool:
 
 def parse_converse(body: dict[str, Any]) -> content.Prompt:
     system = "\n".join(b.get("text", "") for b in body.get("system") or [] if isinstance(b, dict))
-    all_parts: list[str] = []
-    user_text = ""
-    tool_result = None
-    tool_result_name = None
-    names: dict[str, str] = {}
+    transcript = content.Transcript()
     for message in body.get("messages") or []:
         texts = []
         results = []
@@ -179,8 +174,12 @@ def parse_converse(body: dict[str, Any]) -> content.Prompt:
             if "text" in block:
                 texts.append(block["text"])
             elif "toolUse" in block:
-                names[block["toolUse"].get("toolUseId", "")] = block["toolUse"].get("name", "")
-                all_parts.append(json.dumps(block["toolUse"].get("input", {})))
+                use = block["toolUse"]
+                transcript.call(
+                    json.dumps(use.get("input", {})),
+                    call_id=use.get("toolUseId", ""),
+                    name=use.get("name", ""),
+                )
             elif "toolResult" in block:
                 result = block["toolResult"]
                 parts = []
@@ -189,16 +188,8 @@ def parse_converse(body: dict[str, Any]) -> content.Prompt:
                         parts.append(item["text"])
                     elif "json" in item:
                         parts.append(json.dumps(item["json"]))
-                results.append((names.get(result.get("toolUseId", ""), "tool"), " ".join(parts)))
-        all_parts.extend(texts)
-        all_parts.extend(r[1] for r in results)
-        if message.get("role") == "user":
-            if results:
-                tool_result_name, tool_result = results[-1]
-            else:
-                tool_result = None
-                tool_result_name = None
-                user_text = "\n".join(texts)
+                results.append((transcript.tool_name(result.get("toolUseId", "")), " ".join(parts)))
+        transcript.turn(texts, results, from_caller=message.get("role") == "user")
     tool_config = body.get("toolConfig") or {}
     tools = []
     for tool in tool_config.get("tools") or []:
@@ -213,15 +204,11 @@ def parse_converse(body: dict[str, Any]) -> content.Prompt:
             )
     choice = tool_config.get("toolChoice") or {}
     inference = body.get("inferenceConfig") or {}
-    return content.Prompt(
+    return transcript.prompt(
         system=system,
-        user_text=user_text,
-        all_text="\n".join(all_parts),
         tools=tools,
-        tool_result=tool_result,
-        tool_result_name=tool_result_name,
         max_tokens=inference.get("maxTokens"),
-        json_mode=_wants_json(system, user_text),
+        json_mode=_wants_json(system, transcript.user_text),
         forced_tool=(choice.get("tool") or {}).get("name"),
     )
 
@@ -238,11 +225,7 @@ def _anthropic_text(value: Any) -> str:
 
 def parse_anthropic(body: dict[str, Any]) -> content.Prompt:
     system = _anthropic_text(body.get("system"))
-    all_parts: list[str] = []
-    user_text = ""
-    tool_result = None
-    tool_result_name = None
-    names: dict[str, str] = {}
+    transcript = content.Transcript()
     for message in body.get("messages") or []:
         blocks = message.get("content")
         if isinstance(blocks, str):
@@ -254,38 +237,30 @@ def parse_anthropic(body: dict[str, Any]) -> content.Prompt:
             if kind == "text":
                 texts.append(block.get("text", ""))
             elif kind == "tool_use":
-                names[block.get("id", "")] = block.get("name", "")
-                all_parts.append(json.dumps(block.get("input", {})))
+                transcript.call(
+                    json.dumps(block.get("input", {})),
+                    call_id=block.get("id", ""),
+                    name=block.get("name", ""),
+                )
             elif kind == "tool_result":
                 results.append(
                     (
-                        names.get(block.get("tool_use_id", ""), "tool"),
+                        transcript.tool_name(block.get("tool_use_id", "")),
                         _anthropic_text(block.get("content")),
                     )
                 )
-        all_parts.extend(texts)
-        all_parts.extend(r[1] for r in results)
-        if message.get("role") == "user":
-            if results:
-                tool_result_name, tool_result = results[-1]
-            else:
-                tool_result = tool_result_name = None
-                user_text = "\n".join(texts)
+        transcript.turn(texts, results, from_caller=message.get("role") == "user")
     tools = [
         content.Tool(t["name"], t.get("description") or "", t.get("input_schema") or {})
         for t in body.get("tools") or []
         if t.get("name")
     ]
     choice = body.get("tool_choice") or {}
-    return content.Prompt(
+    return transcript.prompt(
         system=system,
-        user_text=user_text,
-        all_text="\n".join(all_parts),
         tools=tools,
-        tool_result=tool_result,
-        tool_result_name=tool_result_name,
         max_tokens=body.get("max_tokens"),
-        json_mode=_wants_json(system, user_text),
+        json_mode=_wants_json(system, transcript.user_text),
         forced_tool=choice.get("name") if choice.get("type") == "tool" else None,
         tool_choice_none=choice.get("type") == "none",
     )
@@ -329,11 +304,6 @@ def _validate_converse(body: dict[str, Any]) -> str | None:
 # --- response building ---------------------------------------------------------------------------
 
 
-def _tool_use_id(prompt: content.Prompt, name: str, prefix: str) -> str:
-    digest = hashlib.sha256(f"{name}\n{prompt.user_text}".encode()).hexdigest()
-    return prefix + digest[:22]
-
-
 def _headers(reply: content.Reply, started: float) -> dict[str, str]:
     return {
         "x-amzn-RequestId": new_id_uuid(),
@@ -351,7 +321,7 @@ def converse_body(prompt: content.Prompt, reply: content.Reply, started: float) 
     if reply.tool_name:
         block = {
             "toolUse": {
-                "toolUseId": _tool_use_id(prompt, reply.tool_name, "tooluse_"),
+                "toolUseId": prompt.call_id(reply.tool_name, "tooluse_", 22),
                 "name": reply.tool_name,
                 "input": reply.tool_args,
             }
@@ -382,23 +352,18 @@ def converse_stream_events(
                     "contentBlockIndex": 0,
                     "start": {
                         "toolUse": {
-                            "toolUseId": _tool_use_id(prompt, reply.tool_name, "tooluse_"),
+                            "toolUseId": prompt.call_id(reply.tool_name, "tooluse_", 22),
                             "name": reply.tool_name,
                         }
                     },
                 },
             )
         )
-        arguments = json.dumps(reply.tool_args)
-        step = max(1, len(arguments) // 2 + 1)
-        for start in range(0, len(arguments), step):
+        for piece in content.split_even(json.dumps(reply.tool_args), 2):
             events.append(
                 eventstream.event(
                     "contentBlockDelta",
-                    {
-                        "contentBlockIndex": 0,
-                        "delta": {"toolUse": {"input": arguments[start : start + step]}},
-                    },
+                    {"contentBlockIndex": 0, "delta": {"toolUse": {"input": piece}}},
                 )
             )
     else:
@@ -431,7 +396,7 @@ def anthropic_body(prompt: content.Prompt, reply: content.Reply, model_id: str) 
         blocks = [
             {
                 "type": "tool_use",
-                "id": _tool_use_id(prompt, reply.tool_name, "toolu_bdrk_"),
+                "id": prompt.call_id(reply.tool_name, "toolu_bdrk_", 22),
                 "name": reply.tool_name,
                 "input": reply.tool_args,
             }
@@ -474,18 +439,13 @@ def anthropic_stream_events(
     if reply.tool_name:
         block = dict(message["content"][0], input={})
         events.append(chunk({"type": "content_block_start", "index": 0, "content_block": block}))
-        arguments = json.dumps(reply.tool_args)
-        step = max(1, len(arguments) // 2 + 1)
-        for start in range(0, len(arguments), step):
+        for piece in content.split_even(json.dumps(reply.tool_args), 2):
             events.append(
                 chunk(
                     {
                         "type": "content_block_delta",
                         "index": 0,
-                        "delta": {
-                            "type": "input_json_delta",
-                            "partial_json": arguments[start : start + step],
-                        },
+                        "delta": {"type": "input_json_delta", "partial_json": piece},
                     }
                 )
             )

@@ -116,26 +116,20 @@ def _parts_text(parts: list[dict[str, Any]] | None) -> str:
 def parse_generate(body: dict[str, Any]) -> content.Prompt:
     system_block = body.get("systemInstruction") or body.get("system_instruction") or {}
     system = _parts_text(system_block.get("parts")) if isinstance(system_block, dict) else ""
-    all_parts: list[str] = []
-    user_text = ""
-    tool_result = None
-    tool_result_name = None
+    transcript = content.Transcript()
     for item in body.get("contents") or []:
         parts = item.get("parts") or []
-        texts = [p["text"] for p in parts if "text" in p and not p.get("thought")]
-        responses = [p["functionResponse"] for p in parts if "functionResponse" in p]
         for p in parts:
             if "functionCall" in p:
-                all_parts.append(json.dumps(p["functionCall"].get("args", {})))
-        all_parts.extend(texts)
-        all_parts.extend(json.dumps(r.get("response", {})) for r in responses)
-        if item.get("role", "user") == "user":
-            if responses:
-                tool_result_name = responses[-1].get("name", "tool")
-                tool_result = json.dumps(responses[-1].get("response", {}))
-            else:
-                tool_result = tool_result_name = None
-                user_text = "\n".join(texts)
+                transcript.call(json.dumps(p["functionCall"].get("args", {})))
+        transcript.turn(
+            [p["text"] for p in parts if "text" in p and not p.get("thought")],
+            [
+                (r.get("name", "tool"), json.dumps(r.get("response", {})))
+                for r in (p["functionResponse"] for p in parts if "functionResponse" in p)
+            ],
+            from_caller=item.get("role", "user") == "user",
+        )
     tools = []
     for tool in body.get("tools") or []:
         for decl in tool.get("functionDeclarations") or tool.get("function_declarations") or []:
@@ -145,13 +139,9 @@ def parse_generate(body: dict[str, Any]) -> content.Prompt:
     calling = (body.get("toolConfig") or {}).get("functionCallingConfig") or {}
     allowed = calling.get("allowedFunctionNames") or []
     schema = config.get("responseSchema") or config.get("responseJsonSchema")
-    return content.Prompt(
+    return transcript.prompt(
         system=system,
-        user_text=user_text,
-        all_text="\n".join(all_parts),
         tools=tools,
-        tool_result=tool_result,
-        tool_result_name=tool_result_name,
         max_tokens=config.get("maxOutputTokens"),
         json_mode=config.get("responseMimeType") == "application/json",
         json_schema=schema if config.get("responseMimeType") == "application/json" else None,

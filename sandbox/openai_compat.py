@@ -8,7 +8,6 @@ bodies and streams and takes ``azure=True`` for those. It also serves the OpenAI
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from typing import Any
@@ -101,32 +100,25 @@ def validate_chat(body: dict[str, Any]) -> str | None:
 def parse_chat(body: dict[str, Any]) -> content.Prompt:
     """Turn a chat-completions request into the neutral prompt."""
     system_parts: list[str] = []
-    all_parts: list[str] = []
-    user_text = ""
-    tool_result: str | None = None
-    tool_result_name: str | None = None
-    call_names: dict[str, str] = {}
+    transcript = content.Transcript()
     for message in body.get("messages") or []:
         role = message.get("role")
         text = _text_of(message.get("content"))
         if role in ("system", "developer"):
             system_parts.append(text)
-            continue
-        all_parts.append(text)
-        if role == "user":
-            user_text = text
-            tool_result = None
-            tool_result_name = None
-        elif role == "assistant":
+        elif role in ("tool", "function"):
+            name = message.get("name") or transcript.tool_name(message.get("tool_call_id", ""))
+            transcript.turn([], [(name, text)], from_caller=True)
+        else:
+            transcript.turn([text], [], from_caller=role == "user")
+        if role == "assistant":
             for call in message.get("tool_calls") or []:
                 function = call.get("function") or {}
-                call_names[call.get("id", "")] = function.get("name", "")
-                all_parts.append(str(function.get("arguments", "")))
-        elif role in ("tool", "function"):
-            tool_result = text
-            tool_result_name = message.get("name") or call_names.get(
-                message.get("tool_call_id", ""), "tool"
-            )
+                transcript.call(
+                    str(function.get("arguments", "")),
+                    call_id=call.get("id", ""),
+                    name=function.get("name", ""),
+                )
     tools = []
     for tool in body.get("tools") or []:
         function = tool.get("function") or {}
@@ -155,13 +147,9 @@ def parse_chat(body: dict[str, Any]) -> content.Prompt:
     if response_format.get("type") == "json_schema":
         schema = (response_format.get("json_schema") or {}).get("schema") or {"type": "object"}
     max_tokens = body.get("max_completion_tokens") or body.get("max_tokens")
-    return content.Prompt(
+    return transcript.prompt(
         system="\n".join(system_parts),
-        user_text=user_text,
-        all_text="\n".join(all_parts),
         tools=tools,
-        tool_result=tool_result,
-        tool_result_name=tool_result_name,
         max_tokens=int(max_tokens) if max_tokens else None,
         json_mode=response_format.get("type") == "json_object",
         json_schema=schema,
@@ -173,11 +161,6 @@ def parse_chat(body: dict[str, Any]) -> content.Prompt:
 # --- response building -------------------------------------------------------------------------
 
 _FINISH = {"stop": "stop", "length": "length", "tool": "tool_calls"}
-
-
-def tool_call_id(prompt: content.Prompt, name: str) -> str:
-    digest = hashlib.sha256(f"{name}\n{prompt.user_text}".encode()).hexdigest()
-    return "call_" + digest[:24]
 
 
 def usage(reply: content.Reply) -> dict[str, Any]:
@@ -195,7 +178,7 @@ def completion_body(
     if reply.tool_name:
         message["tool_calls"] = [
             {
-                "id": tool_call_id(prompt, reply.tool_name),
+                "id": prompt.call_id(reply.tool_name, "call_", 24),
                 "type": "function",
                 "function": {"name": reply.tool_name, "arguments": json.dumps(reply.tool_args)},
             }
@@ -284,7 +267,7 @@ def stream_events(
                     "tool_calls": [
                         {
                             "index": 0,
-                            "id": tool_call_id(prompt, reply.tool_name),
+                            "id": prompt.call_id(reply.tool_name, "call_", 24),
                             "type": "function",
                             "function": {"name": reply.tool_name, "arguments": ""},
                         }
@@ -292,9 +275,7 @@ def stream_events(
                 }
             )
         )
-        step = max(1, len(arguments) // 3 + 1)
-        for start in range(0, len(arguments), step):
-            piece = arguments[start : start + step]
+        for piece in content.split_even(arguments, 3):
             events.append(chunk({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]}))
     else:
         events.append(chunk({"role": "assistant", "content": ""}))

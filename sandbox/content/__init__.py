@@ -15,7 +15,7 @@ cutting text (:mod:`.text`, with its :mod:`.stopwords`), filling JSON schemas
 from __future__ import annotations
 
 from sandbox.content.embeddings import embedding, embedding_base64
-from sandbox.content.prompt import Prompt, Tool
+from sandbox.content.prompt import Prompt, Tool, Transcript
 from sandbox.content.reply import (
     Reply,
     choose_tool,
@@ -31,6 +31,7 @@ from sandbox.content.text import (
     first_sentence,
     key_terms,
     split_chunks,
+    split_even,
     truncate,
     words,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "Prompt",
     "Reply",
     "Tool",
+    "Transcript",
     "choose_tool",
     "compose_json",
     "compose_text",
@@ -52,6 +54,7 @@ __all__ = [
     "prompt_tokens",
     "respond",
     "split_chunks",
+    "split_even",
     "truncate",
     "words",
 ]

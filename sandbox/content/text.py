@@ -102,3 +102,9 @@ def split_chunks(text: str, size: int = 3) -> list[str]:
     chunks = ["".join(tokens[i : i + size]) for i in range(0, len(tokens), size)]
     chunks[0] = lead + chunks[0]
     return chunks
+
+
+def split_even(text: str, parts: int) -> list[str]:
+    """Cut a string (a tool call's JSON arguments) into at most ``parts`` streaming pieces."""
+    step = max(1, len(text) // parts + 1)
+    return [text[start : start + step] for start in range(0, len(text), step)]
