@@ -20,9 +20,9 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from sandbox import content, eventstream, faults, sigv4, sts
+from sandbox import aws_identity, content, eventstream, faults, sigv4
 from sandbox.common import bearer, json_response, new_id, state
-from sandbox.config import AwsCredential, FaultSpec
+from sandbox.config import FaultSpec
 from sandbox.tags import tag
 
 PROVIDER = "aws_bedrock"
@@ -124,34 +124,11 @@ def _authenticate(request: web.Request, body: bytes) -> str | web.Response:
         tag(request, account=account, auth="api_key")
         return account
 
-    sandbox = state(request)
-
-    def lookup(access_key_id: str) -> tuple[str, str | None] | None:
-        return sts.secret_of(sts.credential_for(sandbox, access_key_id))
-
-    headers = {k.lower(): v for k, v in request.headers.items()}
-    raw_path, _, query = request.raw_path.partition("?")
     try:
-        identity = sigv4.verify(
-            method=request.method,
-            raw_path=raw_path,
-            query_string=query,
-            headers=headers,
-            body=body,
-            lookup=lookup,
-        )
-        cred: AwsCredential | None = sts.credential_for(sandbox, identity.access_key_id)
+        cred, region = aws_identity.verify_signed(request, body, "bedrock")
     except sigv4.SigV4Error as exc:
         return aws_error(exc.status, exc.code, exc.message)
-    assert cred is not None  # verify() succeeded, so the key is known
-    tag(
-        request,
-        account=cred.account_id,
-        region=identity.region,
-        auth="sigv4",
-        access_key_id=identity.access_key_id,
-    )
-    if identity.region not in cred.regions:
+    if region not in cred.regions:
         # What AWS answers when the key's account cannot use that region.
         return aws_error(403, "UnrecognizedClientException", INVALID_TOKEN)
     return cred.account_id
