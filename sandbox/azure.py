@@ -59,12 +59,9 @@ def render_fault(kind: str, spec: FaultSpec) -> web.StreamResponse:
             {"retry-after": str(seconds), "retry-after-ms": str(int(spec.retry_after_s * 1000))},
         )
     if kind == "malformed":
-        return web.Response(
-            body=faults.truncated(
-                b'{"id":"chatcmpl-sandbox","object":"chat.completion","model":"gpt-4o",'
-                b'"choices":[{"index":0,"message":{"role":"assistant"'
-            ),
-            content_type="application/json",
+        return faults.truncated_json(
+            b'{"id":"chatcmpl-sandbox","object":"chat.completion","model":"gpt-4o",'
+            b'"choices":[{"index":0,"message":{"role":"assistant"'
         )
     return azure_error(
         500,

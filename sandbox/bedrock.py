@@ -21,7 +21,7 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from sandbox import aws_identity, content, eventstream, faults, sigv4
-from sandbox.common import bearer, json_response, new_id, state
+from sandbox.common import bearer, json_response, new_id, new_request_id, state
 from sandbox.config import FaultSpec
 from sandbox.tags import tag
 
@@ -50,16 +50,11 @@ def aws_error(status: int, code: str, message: str, headers: dict[str, str] | No
         {"message": message},
         status=status,
         headers={
-            "x-amzn-RequestId": new_id_uuid(),
+            "x-amzn-RequestId": new_request_id(),
             "x-amzn-ErrorType": f"{code}:http://internal.amazon.com/coral/com.amazon.bedrock/",
             **(headers or {}),
         },
     )
-
-
-def new_id_uuid() -> str:
-    raw = new_id(length=32)
-    return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:32]}"
 
 
 def render_fault(kind: str, spec: FaultSpec, *, stream: bool = False) -> web.StreamResponse:
@@ -78,10 +73,9 @@ def render_fault(kind: str, spec: FaultSpec, *, stream: bool = False) -> web.Str
             return web.Response(
                 body=body, headers={"Content-Type": "application/vnd.amazon.eventstream"}
             )
-        return web.Response(
-            body=faults.truncated(b'{"output":{"message":{"role":"assistant","content":[{"text"'),
-            content_type="application/json",
-            headers={"x-amzn-RequestId": new_id_uuid()},
+        return faults.truncated_json(
+            b'{"output":{"message":{"role":"assistant","content":[{"text"',
+            {"x-amzn-RequestId": new_request_id()},
         )
     return aws_error(
         500,
@@ -283,7 +277,7 @@ def _validate_converse(body: dict[str, Any]) -> str | None:
 
 def _headers(reply: content.Reply, started: float) -> dict[str, str]:
     return {
-        "x-amzn-RequestId": new_id_uuid(),
+        "x-amzn-RequestId": new_request_id(),
         "X-Amzn-Bedrock-Input-Token-Count": str(reply.prompt_tokens),
         "X-Amzn-Bedrock-Output-Token-Count": str(reply.completion_tokens),
         "X-Amzn-Bedrock-Invocation-Latency": str(_elapsed_ms(started)),
@@ -568,7 +562,7 @@ def _count_tokens(body: dict[str, Any]) -> web.Response:
         )
     return json_response(
         {"inputTokens": content.prompt_tokens(prompt)},
-        headers={"x-amzn-RequestId": new_id_uuid()},
+        headers={"x-amzn-RequestId": new_request_id()},
     )
 
 

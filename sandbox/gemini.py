@@ -99,10 +99,7 @@ def render_fault(kind: str, spec: FaultSpec) -> web.StreamResponse:
             ],
         )
     if kind == "malformed":
-        return web.Response(
-            body=faults.truncated(b'{"candidates":[{"content":{"role":"model","parts":[{"text"'),
-            content_type="application/json",
-        )
+        return faults.truncated_json(b'{"candidates":[{"content":{"role":"model","parts":[{"text"')
     return google_error(503, "UNAVAILABLE", "The model is overloaded. Please try again later.")
 
 

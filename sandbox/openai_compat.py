@@ -376,11 +376,8 @@ def render_fault(kind: str, spec: FaultSpec) -> web.StreamResponse:
         response.headers["retry-after-ms"] = str(int(spec.retry_after_s * 1000))
         return response
     if kind == "malformed":
-        return web.Response(
-            body=faults.truncated(
-                b'{"id":"chatcmpl-sandbox","object":"chat.completion","choices":[{"index":0'
-            ),
-            content_type="application/json",
+        return faults.truncated_json(
+            b'{"id":"chatcmpl-sandbox","object":"chat.completion","choices":[{"index":0'
         )
     return openai_error(
         500,

@@ -20,7 +20,7 @@ from xml.sax.saxutils import escape
 from aiohttp import web
 
 from sandbox import aws_identity, sigv4
-from sandbox.common import SandboxState, state
+from sandbox.common import SandboxState, new_request_id, state
 from sandbox.config import AwsCredential, AwsSession
 from sandbox.tags import tag
 
@@ -43,22 +43,17 @@ _STS_CODES = {
 }
 
 
-def _request_id() -> str:
-    raw = secrets.token_hex(16)
-    return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
-
-
 def _xml(body: str, status: int = 200, request_id: str = "") -> web.Response:
     return web.Response(
         body=('<?xml version="1.0" encoding="UTF-8"?>\n' + body).encode(),
         status=status,
         content_type="text/xml",
-        headers={"x-amzn-RequestId": request_id or _request_id()},
+        headers={"x-amzn-RequestId": request_id or new_request_id()},
     )
 
 
 def sts_error(status: int, code: str, message: str) -> web.Response:
-    request_id = _request_id()
+    request_id = new_request_id()
     kind = "Receiver" if status >= 500 else "Sender"
     return _xml(
         f'<ErrorResponse xmlns="{NAMESPACE}">\n'
@@ -142,7 +137,7 @@ def _assume_role(
     )
     expiration = datetime.fromtimestamp(int(expires_at), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     role_name = role_arn.rsplit("/", 1)[-1]
-    request_id = _request_id()
+    request_id = new_request_id()
     return _xml(
         f'<AssumeRoleResponse xmlns="{NAMESPACE}">\n'
         "  <AssumeRoleResult>\n"
@@ -166,7 +161,7 @@ def _assume_role(
 
 
 def _caller_identity(sandbox: SandboxState, cred: AwsCredential) -> web.Response:
-    request_id = _request_id()
+    request_id = new_request_id()
     return _xml(
         f'<GetCallerIdentityResponse xmlns="{NAMESPACE}">\n'
         "  <GetCallerIdentityResult>\n"
