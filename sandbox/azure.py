@@ -91,6 +91,7 @@ def _identify(request: web.Request) -> tuple[str, AzureResource] | web.Response:
 async def _prepare(
     request: web.Request, operation: str, deployment: str | None, need_version: bool
 ) -> tuple[str, str, dict[str, Any]] | web.Response:
+    """The resource name, the deployed model and the JSON body; or the error to answer."""
     tag(request, provider=PROVIDER, operation=operation)
     if need_version:
         version = request.query.get("api-version")
@@ -114,7 +115,7 @@ async def _prepare(
     tag(request, model=deployment)
     if not deployment or deployment not in resource.deployments:
         return azure_error(404, "DeploymentNotFound", NOT_FOUND_MESSAGE)
-    return name, deployment, body
+    return name, resource.deployments[deployment], body
 
 
 def _headers(
@@ -151,8 +152,7 @@ async def _chat(request: web.Request, deployment: str | None, need_version: bool
     prepared = await _prepare(request, "chat.completions", deployment, need_version)
     if isinstance(prepared, web.Response):
         return prepared
-    resource_name, deployment, body = prepared
-    model = state(request).config.azure[resource_name].deployments[deployment]
+    resource_name, model, body = prepared
     if openai_compat.is_embedding_model(model):
         return _unsupported("chatCompletion", model)
     problem = openai_compat.validate_chat(body)
@@ -179,8 +179,7 @@ async def _embeddings(request: web.Request, deployment: str | None, need_version
     prepared = await _prepare(request, "embeddings", deployment, need_version)
     if isinstance(prepared, web.Response):
         return prepared
-    resource_name, deployment, body = prepared
-    model = state(request).config.azure[resource_name].deployments[deployment]
+    resource_name, model, body = prepared
     if not openai_compat.is_embedding_model(model):
         return _unsupported("embeddings", model)
     fault = await faults.apply(request, state(request).faults, PROVIDER, render_fault)

@@ -300,6 +300,7 @@ def _api_key(request: web.Request) -> str | None:
 
 
 def _gemini_account(request: web.Request) -> str | web.Response:
+    """The Gemini API account the key belongs to (tagged on the request), or the auth error."""
     key = _api_key(request)
     if not key:
         return google_error(
@@ -310,6 +311,7 @@ def _gemini_account(request: web.Request) -> str | web.Response:
         )
     for account, keys in state(request).config.gcp.gemini_api_keys.items():
         if key in keys:
+            tag(request, account=f"gemini-api:{account}", auth="api_key")
             return account
     return _bad_api_key()
 
@@ -427,7 +429,6 @@ async def gemini_model_action(request: web.Request) -> web.StreamResponse:
     account = _gemini_account(request)
     if isinstance(account, web.Response):
         return account
-    tag(request, account=f"gemini-api:{account}", auth="api_key")
     model, method = _split(request.match_info["model_action"])
     if method is None:
         return google_error(404, "NOT_FOUND", "Method not found.")
@@ -462,7 +463,6 @@ async def gemini_get_model(request: web.Request) -> web.Response:
     account = _gemini_account(request)
     if isinstance(account, web.Response):
         return account
-    tag(request, account=f"gemini-api:{account}", auth="api_key")
     model = request.match_info["model"]
     tag(request, model=model)
     if model not in state(request).config.gcp.models:
@@ -480,7 +480,6 @@ async def gemini_list_models(request: web.Request) -> web.Response:
     account = _gemini_account(request)
     if isinstance(account, web.Response):
         return account
-    tag(request, account=f"gemini-api:{account}", auth="api_key")
     return json_response({"models": [_model_info(m) for m in state(request).config.gcp.models]})
 
 

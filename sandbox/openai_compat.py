@@ -218,8 +218,13 @@ def stream_events(
     include_usage: bool,
 ) -> list[bytes]:
     """Every SSE event of a streamed completion, in order, ending with ``[DONE]``."""
-    completion_id = new_id("chatcmpl-", 29)
-    created = int(time.time())
+    envelope = {
+        "id": new_id("chatcmpl-", 29),
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+        "system_fingerprint": "fp_sandbox",
+    }
     events: list[bytes] = []
     if azure:
         events.append(
@@ -246,14 +251,7 @@ def stream_events(
             choice["content_filter_results"] = (
                 {} if finish or not delta.get("content") else (CONTENT_FILTER_RESULTS)
             )
-        data: dict[str, Any] = {
-            "id": completion_id,
-            "object": "chat.completion.chunk",
-            "created": created,
-            "model": model,
-            "system_fingerprint": "fp_sandbox",
-            "choices": [choice],
-        }
+        data: dict[str, Any] = {**envelope, "choices": [choice]}
         if include_usage and not azure:
             data["usage"] = None
         return _sse(data)
@@ -283,19 +281,7 @@ def stream_events(
             events.append(chunk({"content": piece}))
     events.append(chunk({}, _FINISH[reply.finish]))
     if include_usage:
-        events.append(
-            _sse(
-                {
-                    "id": completion_id,
-                    "object": "chat.completion.chunk",
-                    "created": created,
-                    "model": model,
-                    "system_fingerprint": "fp_sandbox",
-                    "choices": [],
-                    "usage": usage(reply),
-                }
-            )
-        )
+        events.append(_sse({**envelope, "choices": [], "usage": usage(reply)}))
     events.append(_sse("[DONE]"))
     return events
 
