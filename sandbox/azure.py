@@ -12,9 +12,16 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox import content, faults, openai_compat
+from sandbox import content, faults
 from sandbox.common import bearer, json_response, new_id, read_json, state
 from sandbox.config import AzureResource, FaultSpec
+from sandbox.openai_compat.chat_request import parse_chat, validate_chat
+from sandbox.openai_compat.chat_response import completion_body, send_stream, stream_events
+from sandbox.openai_compat.embeddings import (
+    embedding_dimensions,
+    embeddings_body,
+    is_embedding_model,
+)
 from sandbox.tags import tag
 
 PROVIDER = "azure_openai"
@@ -153,26 +160,22 @@ async def _chat(request: web.Request, deployment: str | None, need_version: bool
     if isinstance(prepared, web.Response):
         return prepared
     resource_name, model, body = prepared
-    if openai_compat.is_embedding_model(model):
+    if is_embedding_model(model):
         return _unsupported("chatCompletion", model)
-    problem = openai_compat.validate_chat(body)
+    problem = validate_chat(body)
     if problem:
         return azure_error(400, "BadRequest", problem)
     fault = await faults.apply(request, state(request).faults, PROVIDER, render_fault)
     if fault is not None:
         return fault
-    prompt = openai_compat.parse_chat(body)
+    prompt = parse_chat(body)
     reply = content.respond(prompt)
     headers = _headers(resource_name, request, reply)
     if body.get("stream"):
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-        events = openai_compat.stream_events(
-            prompt, reply, model, azure=True, include_usage=include_usage
-        )
-        return await openai_compat.send_stream(request, events, headers)
-    return json_response(
-        openai_compat.completion_body(prompt, reply, model, azure=True), headers=headers
-    )
+        events = stream_events(prompt, reply, model, azure=True, include_usage=include_usage)
+        return await send_stream(request, events, headers)
+    return json_response(completion_body(prompt, reply, model, azure=True), headers=headers)
 
 
 async def _embeddings(request: web.Request, deployment: str | None, need_version: bool):
@@ -180,14 +183,12 @@ async def _embeddings(request: web.Request, deployment: str | None, need_version
     if isinstance(prepared, web.Response):
         return prepared
     resource_name, model, body = prepared
-    if not openai_compat.is_embedding_model(model):
+    if not is_embedding_model(model):
         return _unsupported("embeddings", model)
     fault = await faults.apply(request, state(request).faults, PROVIDER, render_fault)
     if fault is not None:
         return fault
-    result, problem = openai_compat.embeddings_body(
-        body, model, default_dimensions=openai_compat.embedding_dimensions(model)
-    )
+    result, problem = embeddings_body(body, model, default_dimensions=embedding_dimensions(model))
     if problem:
         return azure_error(400, "BadRequest", problem)
     return json_response(result, headers=_headers(resource_name, request, None))
