@@ -7,6 +7,7 @@ from aiohttp import web
 
 from sandbox import content, faults
 from sandbox.common import json_response, new_id, read_json, state
+from sandbox.gemini.models import gemini_list_models
 from sandbox.openai_compat import PROVIDER
 from sandbox.openai_compat.auth import auth_error, find_account
 from sandbox.openai_compat.chat_request import parse_chat, validate_chat
@@ -84,9 +85,7 @@ async def embeddings(request: web.Request) -> web.StreamResponse:
 
 async def list_models(request: web.Request) -> web.Response:
     if "x-goog-api-key" in request.headers or "key" in request.query:
-        from sandbox import gemini  # GET /v1/models is also the Gemini API's list
-
-        return await gemini.gemini_list_models(request)
+        return await gemini_list_models(request)  # GET /v1/models is also the Gemini API's list
     tag(request, provider=PROVIDER, operation="models.list")
     found = find_account(request)
     if found is None:
