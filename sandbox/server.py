@@ -19,7 +19,8 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox import azure, bedrock, sts
+from sandbox import azure, sts
+from sandbox.bedrock import routes as bedrock
 from sandbox.common import STATE, SandboxState, json_response, state
 from sandbox.config import PROVIDERS, FaultSpec, SandboxConfig
 from sandbox.faults import ConnectionAborted, abort, cut_pending
