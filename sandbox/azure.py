@@ -16,7 +16,7 @@ from sandbox import content, faults
 from sandbox.common import bearer, json_response, new_id, read_json, state
 from sandbox.config import AzureResource, FaultSpec
 from sandbox.openai_compat.chat_request import parse_chat, validate_chat
-from sandbox.openai_compat.chat_response import completion_body, send_stream, stream_events
+from sandbox.openai_compat.chat_response import send_completion
 from sandbox.openai_compat.embeddings import (
     embedding_dimensions,
     embeddings_body,
@@ -171,11 +171,7 @@ async def _chat(request: web.Request, deployment: str | None, need_version: bool
     prompt = parse_chat(body)
     reply = content.respond(prompt)
     headers = _headers(resource_name, request, reply)
-    if body.get("stream"):
-        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-        events = stream_events(prompt, reply, model, azure=True, include_usage=include_usage)
-        return await send_stream(request, events, headers)
-    return json_response(completion_body(prompt, reply, model, azure=True), headers=headers)
+    return await send_completion(request, body, prompt, reply, model, azure=True, headers=headers)
 
 
 async def _embeddings(request: web.Request, deployment: str | None, need_version: bool):

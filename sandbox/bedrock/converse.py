@@ -71,6 +71,18 @@ def parse_converse(body: dict[str, Any]) -> content.Prompt:
     )
 
 
+def _metering(reply: content.Reply, started: float) -> dict[str, Any]:
+    """Token usage and latency: the tail of a Converse body and the stream's metadata event."""
+    return {
+        "usage": {
+            "inputTokens": reply.prompt_tokens,
+            "outputTokens": reply.completion_tokens,
+            "totalTokens": reply.total_tokens,
+        },
+        "metrics": {"latencyMs": elapsed_ms(started)},
+    }
+
+
 def converse_body(prompt: content.Prompt, reply: content.Reply, started: float) -> dict[str, Any]:
     if reply.tool_name:
         block = {
@@ -85,12 +97,7 @@ def converse_body(prompt: content.Prompt, reply: content.Reply, started: float) 
     return {
         "output": {"message": {"role": "assistant", "content": [block]}},
         "stopReason": STOP_REASONS[reply.finish],
-        "usage": {
-            "inputTokens": reply.prompt_tokens,
-            "outputTokens": reply.completion_tokens,
-            "totalTokens": reply.total_tokens,
-        },
-        "metrics": {"latencyMs": elapsed_ms(started)},
+        **_metering(reply, started),
     }
 
 
@@ -129,17 +136,5 @@ def converse_stream_events(
             )
     events.append(eventstream.event("contentBlockStop", {"contentBlockIndex": 0}))
     events.append(eventstream.event("messageStop", {"stopReason": STOP_REASONS[reply.finish]}))
-    events.append(
-        eventstream.event(
-            "metadata",
-            {
-                "usage": {
-                    "inputTokens": reply.prompt_tokens,
-                    "outputTokens": reply.completion_tokens,
-                    "totalTokens": reply.total_tokens,
-                },
-                "metrics": {"latencyMs": elapsed_ms(started)},
-            },
-        )
-    )
+    events.append(eventstream.event("metadata", _metering(reply, started)))
     return events

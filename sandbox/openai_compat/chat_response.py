@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from sandbox import content, faults
-from sandbox.common import new_id
+from sandbox.common import json_response, new_id
 
 _SAFE = {"filtered": False, "severity": "safe"}
 
@@ -160,7 +160,7 @@ def stream_events(
     return events
 
 
-async def send_stream(
+async def _send_stream(
     request: web.Request, events: list[bytes], headers: dict[str, str]
 ) -> web.StreamResponse:
     return await faults.stream(
@@ -172,3 +172,22 @@ async def send_stream(
             "Cache-Control": "no-cache",
         },
     )
+
+
+async def send_completion(
+    request: web.Request,
+    body: dict[str, Any],
+    prompt: content.Prompt,
+    reply: content.Reply,
+    model: str,
+    *,
+    azure: bool,
+    headers: dict[str, str],
+) -> web.StreamResponse:
+    """The completion as the request asked for it: an SSE stream (with a final usage chunk
+    under ``stream_options.include_usage``) or one JSON body."""
+    if body.get("stream"):
+        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        events = stream_events(prompt, reply, model, azure=azure, include_usage=include_usage)
+        return await _send_stream(request, events, headers)
+    return json_response(completion_body(prompt, reply, model, azure=azure), headers=headers)

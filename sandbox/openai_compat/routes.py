@@ -11,7 +11,7 @@ from sandbox.gemini.models import gemini_list_models
 from sandbox.openai_compat import PROVIDER
 from sandbox.openai_compat.auth import auth_error, find_account
 from sandbox.openai_compat.chat_request import parse_chat, validate_chat
-from sandbox.openai_compat.chat_response import completion_body, send_stream, stream_events
+from sandbox.openai_compat.chat_response import send_completion
 from sandbox.openai_compat.embeddings import embedding_dimensions, embeddings_body
 from sandbox.openai_compat.errors import openai_error, render_fault
 from sandbox.tags import tag
@@ -62,11 +62,7 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     prompt = parse_chat(body)
     reply = content.respond(prompt)
     headers = {"x-request-id": new_id("req_", 32), "openai-processing-ms": "1"}
-    if body.get("stream"):
-        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-        events = stream_events(prompt, reply, model, azure=False, include_usage=include_usage)
-        return await send_stream(request, events, headers)
-    return json_response(completion_body(prompt, reply, model, azure=False), headers=headers)
+    return await send_completion(request, body, prompt, reply, model, azure=False, headers=headers)
 
 
 async def embeddings(request: web.Request) -> web.StreamResponse:
