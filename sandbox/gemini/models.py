@@ -1,5 +1,6 @@
 """The model metadata endpoints: get and list on the Gemini API, the publisher model on
-Vertex AI."""
+Vertex AI. Apart from the model actions because the OpenAI-compatible ``GET /v1/models``
+hands a Gemini API key's request to the list here."""
 
 from __future__ import annotations
 
