@@ -12,9 +12,16 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox import content, faults, openai_compat
+from sandbox import content, faults
 from sandbox.common import bearer, json_response, new_id, read_json, state
 from sandbox.config import AzureResource, FaultSpec
+from sandbox.openai_compat.chat_request import parse_chat, validate_chat
+from sandbox.openai_compat.chat_response import send_completion
+from sandbox.openai_compat.embeddings import (
+    embedding_dimensions,
+    embeddings_body,
+    is_embedding_model,
+)
 from sandbox.tags import tag
 
 PROVIDER = "azure_openai"
@@ -59,12 +66,9 @@ def render_fault(kind: str, spec: FaultSpec) -> web.StreamResponse:
             {"retry-after": str(seconds), "retry-after-ms": str(int(spec.retry_after_s * 1000))},
         )
     if kind == "malformed":
-        return web.Response(
-            body=faults.truncated(
-                b'{"id":"chatcmpl-sandbox","object":"chat.completion","model":"gpt-4o",'
-                b'"choices":[{"index":0,"message":{"role":"assistant"'
-            ),
-            content_type="application/json",
+        return faults.truncated_json(
+            b'{"id":"chatcmpl-sandbox","object":"chat.completion","model":"gpt-4o",'
+            b'"choices":[{"index":0,"message":{"role":"assistant"'
         )
     return azure_error(
         500,
@@ -94,6 +98,7 @@ def _identify(request: web.Request) -> tuple[str, AzureResource] | web.Response:
 async def _prepare(
     request: web.Request, operation: str, deployment: str | None, need_version: bool
 ) -> tuple[str, str, dict[str, Any]] | web.Response:
+    """The resource name, the deployed model and the JSON body; or the error to answer."""
     tag(request, provider=PROVIDER, operation=operation)
     if need_version:
         version = request.query.get("api-version")
@@ -117,7 +122,7 @@ async def _prepare(
     tag(request, model=deployment)
     if not deployment or deployment not in resource.deployments:
         return azure_error(404, "DeploymentNotFound", NOT_FOUND_MESSAGE)
-    return name, deployment, body
+    return name, resource.deployments[deployment], body
 
 
 def _headers(
@@ -154,44 +159,32 @@ async def _chat(request: web.Request, deployment: str | None, need_version: bool
     prepared = await _prepare(request, "chat.completions", deployment, need_version)
     if isinstance(prepared, web.Response):
         return prepared
-    resource_name, deployment, body = prepared
-    model = state(request).config.azure[resource_name].deployments[deployment]
-    if openai_compat.is_embedding_model(model):
+    resource_name, model, body = prepared
+    if is_embedding_model(model):
         return _unsupported("chatCompletion", model)
-    problem = openai_compat.validate_chat(body)
+    problem = validate_chat(body)
     if problem:
         return azure_error(400, "BadRequest", problem)
     fault = await faults.apply(request, state(request).faults, PROVIDER, render_fault)
     if fault is not None:
         return fault
-    prompt = openai_compat.parse_chat(body)
+    prompt = parse_chat(body)
     reply = content.respond(prompt)
     headers = _headers(resource_name, request, reply)
-    if body.get("stream"):
-        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-        events = openai_compat.stream_events(
-            prompt, reply, model, azure=True, include_usage=include_usage
-        )
-        return await openai_compat.send_stream(request, events, headers)
-    return json_response(
-        openai_compat.completion_body(prompt, reply, model, azure=True), headers=headers
-    )
+    return await send_completion(request, body, prompt, reply, model, azure=True, headers=headers)
 
 
 async def _embeddings(request: web.Request, deployment: str | None, need_version: bool):
     prepared = await _prepare(request, "embeddings", deployment, need_version)
     if isinstance(prepared, web.Response):
         return prepared
-    resource_name, deployment, body = prepared
-    model = state(request).config.azure[resource_name].deployments[deployment]
-    if not openai_compat.is_embedding_model(model):
+    resource_name, model, body = prepared
+    if not is_embedding_model(model):
         return _unsupported("embeddings", model)
     fault = await faults.apply(request, state(request).faults, PROVIDER, render_fault)
     if fault is not None:
         return fault
-    result, problem = openai_compat.embeddings_body(
-        body, model, default_dimensions=openai_compat.embedding_dimensions(model)
-    )
+    result, problem = embeddings_body(body, model, default_dimensions=embedding_dimensions(model))
     if problem:
         return azure_error(400, "BadRequest", problem)
     return json_response(result, headers=_headers(resource_name, request, None))

@@ -69,6 +69,11 @@ def new_id(prefix: str = "", length: int = 24) -> str:
     return prefix + uuid.uuid4().hex[:length]
 
 
+def new_request_id() -> str:
+    """A request id in the 8-4-4-4-12 form AWS services answer with."""
+    return str(uuid.uuid4())
+
+
 def json_response(
     data: Any, status: int = 200, headers: dict[str, str] | None = None
 ) -> web.Response:

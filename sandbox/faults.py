@@ -145,6 +145,9 @@ def abort(request: web.Request) -> None:
     raise ConnectionAborted
 
 
-def truncated(body: bytes) -> bytes:
-    """A body cut in the middle: valid prefix, invalid JSON."""
-    return body[: max(1, len(body) // 2)]
+def truncated_json(body: bytes, headers: dict[str, str] | None = None) -> web.Response:
+    """The ``malformed`` fault: a 200 JSON answer cut in the middle (valid prefix, invalid
+    JSON), rendered the same way for every provider."""
+    return web.Response(
+        body=body[: max(1, len(body) // 2)], content_type="application/json", headers=headers
+    )

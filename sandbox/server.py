@@ -19,10 +19,13 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox import azure, bedrock, gemini, openai_compat, sts
+from sandbox import azure, sts
+from sandbox.bedrock import routes as bedrock
 from sandbox.common import STATE, SandboxState, json_response, state
 from sandbox.config import PROVIDERS, FaultSpec, SandboxConfig
 from sandbox.faults import ConnectionAborted, abort, cut_pending
+from sandbox.gemini import routes as gemini
+from sandbox.openai_compat import routes as openai_compat
 from sandbox.tags import INFO
 from sandbox.tls import TlsFiles, generate
 

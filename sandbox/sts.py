@@ -19,8 +19,8 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
-from sandbox import sigv4
-from sandbox.common import SandboxState, state
+from sandbox import aws_identity, sigv4
+from sandbox.common import SandboxState, new_request_id, state
 from sandbox.config import AwsCredential, AwsSession
 from sandbox.tags import tag
 
@@ -41,30 +41,6 @@ _STS_CODES = {
     "MissingAuthenticationTokenException": "MissingAuthenticationToken",
     "ExpiredTokenException": "ExpiredToken",
 }
-EXPIRED_MESSAGE = "The security token included in the request is expired"
-
-
-def credential_for(sandbox: SandboxState, access_key_id: str) -> AwsCredential | None:
-    """A configured key, or a live session's; raises SigV4Error for an expired session."""
-    for cred in sandbox.config.aws.credentials:
-        if cred.access_key_id == access_key_id:
-            return cred
-    session = sandbox.aws_sessions.get(access_key_id)
-    if session is None:
-        return None
-    if session.expires_at <= time.time():
-        raise sigv4.SigV4Error("ExpiredTokenException", EXPIRED_MESSAGE)
-    return session.credential
-
-
-def secret_of(cred: AwsCredential | None) -> tuple[str, str | None] | None:
-    """What ``sigv4.verify`` needs of a credential: its secret and session token."""
-    return (cred.secret_access_key, cred.session_token) if cred else None
-
-
-def _request_id() -> str:
-    raw = secrets.token_hex(16)
-    return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
 
 
 def _xml(body: str, status: int = 200, request_id: str = "") -> web.Response:
@@ -72,12 +48,12 @@ def _xml(body: str, status: int = 200, request_id: str = "") -> web.Response:
         body=('<?xml version="1.0" encoding="UTF-8"?>\n' + body).encode(),
         status=status,
         content_type="text/xml",
-        headers={"x-amzn-RequestId": request_id or _request_id()},
+        headers={"x-amzn-RequestId": request_id or new_request_id()},
     )
 
 
 def sts_error(status: int, code: str, message: str) -> web.Response:
-    request_id = _request_id()
+    request_id = new_request_id()
     kind = "Receiver" if status >= 500 else "Sender"
     return _xml(
         f'<ErrorResponse xmlns="{NAMESPACE}">\n'
@@ -161,7 +137,7 @@ def _assume_role(
     )
     expiration = datetime.fromtimestamp(int(expires_at), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     role_name = role_arn.rsplit("/", 1)[-1]
-    request_id = _request_id()
+    request_id = new_request_id()
     return _xml(
         f'<AssumeRoleResponse xmlns="{NAMESPACE}">\n'
         "  <AssumeRoleResult>\n"
@@ -185,7 +161,7 @@ def _assume_role(
 
 
 def _caller_identity(sandbox: SandboxState, cred: AwsCredential) -> web.Response:
-    request_id = _request_id()
+    request_id = new_request_id()
     return _xml(
         f'<GetCallerIdentityResponse xmlns="{NAMESPACE}">\n'
         "  <GetCallerIdentityResult>\n"
@@ -203,33 +179,16 @@ async def handle(request: web.Request) -> web.Response:
     """``POST /``: verify the signature (service ``sts``), then run the Action."""
     tag(request, provider=PROVIDER)
     raw = await request.read()
-    raw_path, _, query = request.raw_path.partition("?")
+    query = request.raw_path.partition("?")[2]
     params = dict(parse_qsl(query, keep_blank_values=True))
     params.update(parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=True))
     action = params.get("Action", "")
     tag(request, operation=f"sts:{action}" if action else "sts")
     sandbox = state(request)
     try:
-        identity = sigv4.verify(
-            method=request.method,
-            raw_path=raw_path,
-            query_string=query,
-            headers={k.lower(): v for k, v in request.headers.items()},
-            body=raw,
-            service="sts",
-            lookup=lambda key_id: secret_of(credential_for(sandbox, key_id)),
-        )
-        cred = credential_for(sandbox, identity.access_key_id)
+        cred, _region = aws_identity.verify_signed(request, raw, "sts")
     except sigv4.SigV4Error as exc:
         return sts_error(exc.status, _STS_CODES.get(exc.code, exc.code), exc.message)
-    assert cred is not None  # verify() succeeded, so the key is known
-    tag(
-        request,
-        account=cred.account_id,
-        region=identity.region,
-        auth="sigv4",
-        access_key_id=identity.access_key_id,
-    )
     if params.get("Version") != VERSION:
         return sts_error(
             400,
