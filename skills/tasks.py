@@ -5,7 +5,6 @@ from __future__ import annotations
 from celery import shared_task
 
 from skills.services import agents, invocations, retention, sweeper, usage
-from skills.services.agents import sweeper as agent_sweeper
 
 
 @shared_task(name="skills.run_invocation", acks_late=True, ignore_result=True)
@@ -16,8 +15,8 @@ def run_invocation_task(invocation_id: str) -> None:
 
 @shared_task(name="skills.sweep_invocations", ignore_result=True)
 def sweep_invocations_task() -> None:
+    """Every kind of run (the task keeps its name: beat schedules refer to it)."""
     sweeper.sweep()
-    agent_sweeper.sweep_agent_runs()
 
 
 @shared_task(name="skills.purge_old_records", ignore_result=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 from celery import current_app
 from django.conf import settings
@@ -18,26 +19,16 @@ RUN_INVOCATION = "skills.run_invocation"
 RUN_AGENT_RUN = "skills.run_agent_run"
 
 
-def publish(invocation_id: uuid.UUID | str) -> bool:
-    """Publish a skill invocation (see `publish_task`)."""
-    return publish_task(RUN_INVOCATION, invocation_id)
-
-
-def publish_agent_run(run_id: uuid.UUID | str) -> bool:
-    """Publish an agent run (see `publish_task`)."""
-    return publish_task(RUN_AGENT_RUN, run_id)
-
-
 def publish_task(task_name: str, run_id: uuid.UUID | str) -> bool:
     """Send the task message; a broker outage is logged, not raised.
 
     The row is already committed as `queued`, so the sweeper publishes it again later: a
     failed publish delays a run, it never loses it.
     """
-    options = {"queue": queue} if (queue := task_queue()) else {}
+    options: dict[str, Any] = {"queue": queue} if (queue := task_queue()) else {}
     try:
         task = current_app.tasks[task_name]
-        task.apply_async(args=[str(run_id)], retry=False, **options)
+        task.apply_async(args=(str(run_id),), retry=False, **options)
     except Exception:
         logger.exception("could not publish %s %s; the sweeper will retry", task_name, run_id)
         return False

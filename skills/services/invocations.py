@@ -1,31 +1,27 @@
-"""The invocation lifecycle: queued → running → succeeded | failed | cancelled.
+"""Skill invocations: create one, run it (resolve, render, call, count usage), wait for it.
 
-The row is the truth. `create_invocation` writes it and publishes its id only once the
-transaction commits; `run_invocation` claims it with a conditional UPDATE that must change
-exactly one row (so a redelivered message, a sweeper re-publish or a second worker never runs
-a finished invocation again) and finishes it with another conditional UPDATE guarded by its
-claim token (so only the run that owns it records a result, and usage is counted once).
+The lifecycle they share with agent runs (insert and publish on commit, claim, heartbeat,
+finish under the claim token, cancel, sweep) is `skills.services.lifecycle`; this module keeps
+what only a skill call does: validation and rate limits at creation, idempotency keys, the
+in-process path that writes the row already claimed, and the route with its fallback.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connections, router, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from providers.choices import Purpose
 from skills.choices import TERMINAL_STATUSES, InvocationStatus, Source
 from skills.models import Invocation, Record, Skill
-from skills.services import dispatch
-from skills.services.config import tunable
+from skills.services import lifecycle
 from skills.services.errors import InputError, ResolutionError, SkillError
 from skills.services.execution import (
     Budget,
@@ -35,7 +31,6 @@ from skills.services.execution import (
     error_code,
     parse_json_output,
 )
-from skills.services.heartbeat import heartbeat
 from skills.services.ratelimits import check_rate_limits
 from skills.services.rendering import render_prompt, validate_input
 from skills.services.resolution import Resolution
@@ -113,7 +108,6 @@ def _create(
     clean = validate_input(skill, input, record)
     provider = cached_provider_for(skill)
     check_rate_limits(skill, provider, user)
-    now = timezone.now()
     row = Invocation(
         skill=skill,
         source=source,
@@ -122,23 +116,18 @@ def _create(
         input=clean,
         record=record,
         provider=provider,
-        enqueued_at=now if publish else None,
-        enqueue_count=1 if publish else 0,
     )
     if claim_token:
         row.status, row.claimed_by = InvocationStatus.RUNNING, claim_token
-        row.started_at = row.heartbeat_at = now
-    if not (publish or idempotency_key):
-        row.save(force_insert=True)  # one autocommit INSERT: nothing else to keep atomic
+        row.started_at = row.heartbeat_at = timezone.now()
+    if not idempotency_key:
+        lifecycle.insert(row, publish=publish)
         return row
     try:
-        with transaction.atomic():
-            row.save(force_insert=True)
-            if publish:
-                pk = row.pk
-                transaction.on_commit(lambda: dispatch.publish(pk))
+        with transaction.atomic():  # a savepoint: losing the key's race leaves the caller usable
+            lifecycle.insert(row, publish=publish)
     except IntegrityError:
-        existing = _by_idempotency_key(user, idempotency_key) if idempotency_key else None
+        existing = _by_idempotency_key(user, idempotency_key)
         if existing is None:
             raise
         return existing
@@ -163,7 +152,7 @@ def invoke_now(
     record: Record | None = None,
 ) -> Invocation:
     """Create and run an invocation in this process (the `invoke_skill` and `?wait` path)."""
-    token = _new_token()
+    token = lifecycle.new_token()
     invocation = _create(
         skill_key,
         input,
@@ -197,57 +186,13 @@ def wait_for(invocation_id: uuid.UUID | str, timeout: float, poll: float = 0.05)
 def cancel_invocation(invocation_id: uuid.UUID | str) -> bool:
     """Cancel a queued or running invocation; False if it had already finished.
 
-    A running call is not interrupted, but its result is discarded: the finishing UPDATE only
-    matches rows still `running`.
+    A running call is not interrupted, but it makes no further attempt and its result is
+    discarded (see `lifecycle.cancel`).
     """
-    changed = Invocation.objects.filter(
-        pk=invocation_id, status__in=[InvocationStatus.QUEUED, InvocationStatus.RUNNING]
-    ).update(
-        status=InvocationStatus.CANCELLED,
-        finished_at=timezone.now(),
-        error_code="cancelled",
-        error_message="Cancelled before it finished.",
-    )
-    return changed == 1
+    return lifecycle.cancel(Invocation, invocation_id)
 
 
 # -- running ----------------------------------------------------------------------------------
-
-
-def _new_token() -> str:
-    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:16]}"
-
-
-def claim(invocation_id: uuid.UUID | str) -> str | None:
-    """Take the invocation if it is queued, or running under a worker that stopped beating."""
-    token = _new_token()
-    return token if _claim(uuid.UUID(str(invocation_id)), token) is not None else None
-
-
-def _claim(invocation_id: uuid.UUID, token: str) -> Invocation | None:
-    """The claim UPDATE, returning the claimed row (None if this call did not win it).
-
-    One statement (UPDATE … RETURNING, PostgreSQL and SQLite ≥ 3.35) instead of an UPDATE and
-    a SELECT: a worker pays this on every invocation. `raw()` maps the returned columns
-    through the model's field converters like any query.
-    """
-    connection = connections[router.db_for_write(Invocation)]
-    ops, meta = connection.ops, Invocation._meta
-    now = timezone.now()
-    stale = now - timezone.timedelta(seconds=tunable("SKILLS_STALE_AFTER_SECONDS"))
-    columns = ", ".join(ops.quote_name(f.column) for f in meta.concrete_fields)
-    # Identifiers come from the model's metadata; every value is a parameter.
-    sql = (
-        f"UPDATE {ops.quote_name(meta.db_table)} "  # noqa: S608
-        "SET status = %s, claimed_by = %s, started_at = %s, heartbeat_at = %s "
-        "WHERE id = %s AND (status = %s OR (status = %s AND heartbeat_at < %s)) "
-        f"RETURNING {columns}"
-    )
-    at, before = ops.adapt_datetimefield_value(now), ops.adapt_datetimefield_value(stale)
-    running, queued = InvocationStatus.RUNNING.value, InvocationStatus.QUEUED.value
-    params = [running, token, at, at, meta.pk.get_db_prep_value(invocation_id, connection)]
-    params += [queued, running, before]
-    return next(iter(Invocation.objects.db_manager(connection.alias).raw(sql, params)), None)
 
 
 @dataclass
@@ -266,13 +211,8 @@ def run_invocation(invocation_id: uuid.UUID | str, *, read_back: bool = True) ->
     The returned row carries what the run wrote. Should another run have finished it first,
     it is read back unless `read_back=False` (the Celery task, which returns nothing).
     """
-    try:
-        invocation_id = uuid.UUID(str(invocation_id))
-    except ValueError:
-        logger.warning("ignoring a task for malformed invocation id %r", invocation_id)
-        return None
-    token = _new_token()
-    invocation = _claim(invocation_id, token)
+    token = lifecycle.new_token()
+    invocation = lifecycle.claim(Invocation, invocation_id, token)
     if invocation is None:
         return None
     return _run_claimed(invocation, token, read_back=read_back)
@@ -283,13 +223,14 @@ def _run_claimed(invocation: Invocation, token: str, *, read_back: bool = True) 
     # The skill comes from the per-process configuration cache rather than a join per row.
     invocation.skill = cached_skill_by_id(invocation.skill_id) or invocation.skill
     started = time.monotonic()
-    with heartbeat.beating(invocation.pk, token):
-        result = _execute(invocation)
+    with lifecycle.beating(invocation, token):
+        result = _execute(invocation, token)
     result.fields["latency_ms"] = round((time.monotonic() - started) * 1000)
-    return _finish(invocation, token, result, read_back=read_back)
+    _finish(invocation, token, result, read_back=read_back)
+    return invocation
 
 
-def _execute(invocation: Invocation) -> _Result:
+def _execute(invocation: Invocation, token: str) -> _Result:
     out = _Result()
     budget = Budget.start(invocation.attempts)
     skill = invocation.skill
@@ -302,7 +243,7 @@ def _execute(invocation: Invocation) -> _Result:
     except Exception:
         return _internal_error(out, invocation)
     try:
-        _run_route(invocation, resolution, out, budget)
+        _run_route(invocation, token, resolution, out, budget)
     except SkillError as exc:
         out.fields.update(error_code=exc.code, error_message=exc.message)
     except Exception:
@@ -332,11 +273,11 @@ def _describe_route(resolution: Resolution, out: _Result) -> None:
 
 
 def _run_route(
-    invocation: Invocation, resolution: Resolution, out: _Result, budget: Budget
+    invocation: Invocation, token: str, resolution: Resolution, out: _Result, budget: Budget
 ) -> None:
     """Primary route, then (after retryable failures exhausted it) the policy's fallback."""
     _describe_route(resolution, out)
-    outcome = _call(invocation, resolution, out, budget)
+    outcome = _call(invocation, token, resolution, out, budget)
     fallback = resolution.fallback_provider
     if outcome.error is None or not outcome.exhausted or fallback is None:
         return
@@ -359,10 +300,12 @@ def _run_route(
         return  # the trace says why; the primary route's error stands
     _describe_route(second, out)
     out.fields["used_fallback"] = True
-    _call(invocation, second, out, budget)
+    _call(invocation, token, second, out, budget)
 
 
-def _call(invocation: Invocation, resolution: Resolution, out: _Result, budget: Budget) -> Any:
+def _call(
+    invocation: Invocation, token: str, resolution: Resolution, out: _Result, budget: Budget
+) -> Any:
     """Render the variant of `resolution` and call its route; fills `out` either way."""
     system, prompt = render_prompt(
         invocation.skill,
@@ -379,7 +322,7 @@ def _call(invocation: Invocation, resolution: Resolution, out: _Result, budget: 
         request,
         budget=budget,
         scope={"purpose": Purpose.INVOCATION, "invocation_id": invocation.pk},
-        should_stop=lambda: _is_cancelled(invocation.pk),
+        should_stop=lambda: not lifecycle.still_owned(invocation, token),
     )
     out.request_ids.extend(outcome.request_ids)
     out.fields["attempts"] = budget.attempts
@@ -411,14 +354,8 @@ def _call(invocation: Invocation, resolution: Resolution, out: _Result, budget: 
     return outcome
 
 
-def _is_cancelled(invocation_id: uuid.UUID) -> bool:
-    return Invocation.objects.filter(pk=invocation_id, status=InvocationStatus.CANCELLED).exists()
-
-
-def _finish(
-    invocation: Invocation, token: str, result: _Result, *, read_back: bool = True
-) -> Invocation | None:
-    now = timezone.now()
+def _finish(invocation: Invocation, token: str, result: _Result, *, read_back: bool) -> None:
+    """Turn what the run learned into the finishing UPDATE's values, and write them."""
     fields = dict(result.fields)
     status = InvocationStatus.FAILED if result.failed else InvocationStatus.SUCCEEDED
     if result.failed and not fields.get("error_code"):
@@ -427,22 +364,9 @@ def _finish(
         if name in fields:
             obj = fields.pop(name)
             fields[f"{name}_id"] = obj.pk if obj is not None else None
-    fields["error_message"] = str(fields.get("error_message", ""))[:2000]
     # Usage is counted by the roll-up from this mark, set in the same statement as the
     # result: a worker killed before it leaves the row running and unmarked, so the run that
     # takes it over is the one counted.
     fields["usage_pending"] = all(fields.get(k) for k in ("provider_id", "route", "model"))
-    values = dict(fields, status=status, finished_at=now, heartbeat_at=now)
-    values.update(resolution_trace=result.trace, provider_request_ids=result.request_ids)
-    changed = Invocation.objects.filter(
-        pk=invocation.pk, status=InvocationStatus.RUNNING, claimed_by=token
-    ).update(**values)
-    if changed == 1:
-        # What the UPDATE wrote, so the caller sees the finished row without reading it back.
-        for name, value in values.items():
-            setattr(invocation, name, value)
-    else:
-        logger.info("invocation %s finished elsewhere or was cancelled", invocation.pk)
-        if read_back:
-            invocation.refresh_from_db()
-    return invocation
+    fields.update(resolution_trace=result.trace, provider_request_ids=result.request_ids)
+    lifecycle.finish(invocation, token, status, fields, read_back=read_back)

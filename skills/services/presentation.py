@@ -21,12 +21,12 @@ def invocation_as_dict(invocation: Invocation) -> dict[str, Any]:
         "error_code": invocation.error_code,
         "error_message": invocation.error_message,
         "route": invocation.route,
-        "provider": invocation.provider.kind if invocation.provider_id else None,
-        "connection": invocation.connection.name if invocation.connection_id else None,
-        "alias": invocation.alias.key if invocation.alias_id else None,
+        "provider": invocation.provider.kind if invocation.provider else None,
+        "connection": invocation.connection.name if invocation.connection else None,
+        "alias": invocation.alias.key if invocation.alias else None,
         "variant": (
             f"{invocation.variant.name} v{invocation.variant.version}"
-            if invocation.variant_id
+            if invocation.variant
             else None
         ),
         "model": invocation.model,

@@ -13,8 +13,8 @@ from django.utils import timezone
 from providers.choices import ProviderKind
 from skills.choices import InvocationStatus, Source, StepKind, ToolKind
 from skills.models import AgentRun, AgentStep, AgentTool, Record
+from skills.services import lifecycle
 from skills.services.agents import cancel_agent_run, create_agent_run, run_agent
-from skills.services.agents import sweeper as agent_sweeper
 from skills.services.agents.tools import execute
 from skills.services.errors import InputError
 from skills.tasks import run_agent_run_task
@@ -121,7 +121,7 @@ def test_it_republishes_stuck_runs_and_fails_them_after_too_many(
     AgentRun.objects.filter(pk=fresh.pk).update(enqueued_at=timezone.now(), enqueue_count=1)
     AgentRun.objects.filter(pk=hopeless.pk).update(enqueued_at=old, enqueue_count=3)
     with django_capture_on_commit_callbacks() as callbacks:
-        report = agent_sweeper.sweep_agent_runs()
+        report = lifecycle.sweep(AgentRun)
     assert (report.requeued, report.failed) == (2, 1)
     assert len(callbacks) == 2
     hopeless.refresh_from_db()

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from skills.choices import InvocationStatus, Source
 from skills.models import Invocation
-from skills.services import invocations, sweeper
+from skills.services import invocations, lifecycle, sweeper
 from skills.services.errors import InputError, ResolutionError
-from skills.services.invocations import cancel_invocation, claim, create_invocation, run_invocation
+from skills.services.invocations import cancel_invocation, create_invocation, run_invocation
 from tests.skills.conftest import World
 
 INPUT = {"short_description": "Email down"}
@@ -62,8 +62,8 @@ def test_it_reuses_the_first_invocation_for_the_same_idempotency_key(
 
 def test_it_claims_a_queued_invocation_exactly_once(world: World) -> None:
     inv = create_invocation(world.skill.key, INPUT, publish=False)
-    assert claim(inv.pk)
-    assert claim(inv.pk) is None
+    assert lifecycle.claim(Invocation, inv.pk)
+    assert lifecycle.claim(Invocation, inv.pk) is None
 
 
 def test_it_takes_over_a_running_invocation_whose_worker_stopped_beating(
@@ -71,9 +71,9 @@ def test_it_takes_over_a_running_invocation_whose_worker_stopped_beating(
 ) -> None:
     settings.SKILLS_STALE_AFTER_SECONDS = 30
     inv = create_invocation(world.skill.key, INPUT, publish=False)
-    assert claim(inv.pk)
+    assert lifecycle.claim(Invocation, inv.pk)
     Invocation.objects.filter(pk=inv.pk).update(heartbeat_at=timezone.now() - timedelta(minutes=1))
-    assert claim(inv.pk)
+    assert lifecycle.claim(Invocation, inv.pk)
 
 
 def test_it_does_nothing_when_a_finished_invocation_is_delivered_again(world: World) -> None:

@@ -44,7 +44,7 @@ class Command(BaseCommand):
             user = get_user_model().objects.filter(username=options["user"]).first()
             if user is None:
                 raise CommandError(f"No user {options['user']!r}.")
-        kwargs = {
+        kwargs: dict[str, Any] = {
             "user": user,
             "source": Source.CLI,
             "record": record,

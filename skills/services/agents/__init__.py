@@ -1,4 +1,7 @@
-"""AI agent runs: create (row first, publish on commit), run (claim once, loop), sweep."""
+"""AI agent runs: create (row first, publish on commit), run (claim once, loop), cancel.
+
+Recovery is the sweep every kind of run shares (`skills.services.sweeper`).
+"""
 
 from __future__ import annotations
 

@@ -19,8 +19,8 @@ def agent_run_as_dict(run: AgentRun) -> dict[str, Any]:
         "error_code": run.error_code,
         "error_message": run.error_message,
         "route": run.route,
-        "provider": run.provider.kind if run.provider_id else None,
-        "connection": run.connection.name if run.connection_id else None,
+        "provider": run.provider.kind if run.provider else None,
+        "connection": run.connection.name if run.connection else None,
         "model": run.model,
         "tokens": {
             "prompt": run.prompt_tokens,

@@ -5,6 +5,8 @@ tools; each tool call it asks for runs server-side (tools.py) and its result goe
 tool message. Every model call and every tool call is an `AgentStep` row written as it
 happens, so a run in progress can be watched and a failed one explained. Provider errors are
 retried like a skill's (same budget, backoff and outbound capture, attributed to the run).
+Claim, heartbeat, the ownership check at each step and the finishing write are the lifecycle
+invocations share (`skills.services.lifecycle`); this module is only the loop.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from providers.adapters.base import ChatRequest, ChatResult, Message, ToolSpec
 from providers.choices import Purpose
 from skills.choices import InvocationStatus, StepKind
 from skills.models import AgentRun, AgentStep, AgentTool
-from skills.services.agents import runs, tools
+from skills.services import lifecycle
+from skills.services.agents import tools
 from skills.services.errors import ResolutionError
 from skills.services.execution import Budget, call_route, describe_error, error_code
 from skills.services.resolution import AgentResolution, resolve_agent
@@ -40,6 +43,7 @@ class Loop:
 
     run: AgentRun
     token: str
+    status: str = InvocationStatus.SUCCEEDED
     fields: dict[str, Any] = field(default_factory=dict)
     trace: list[dict] = field(default_factory=list)
     index: int = 0
@@ -48,10 +52,14 @@ class Loop:
     attempts: int = 0
 
     def fail(self, code: str, message: str) -> None:
-        self.fields.update(status=InvocationStatus.FAILED, error_code=code, error_message=message)
+        self.status = InvocationStatus.FAILED
+        self.fields.update(error_code=code, error_message=message)
+
+    def still_owned(self) -> bool:
+        return lifecycle.still_owned(self.run, self.token)
 
     def step(self, kind: str, **values: Any) -> AgentStep:
-        if not runs.still_owned(self.run.pk, self.token):
+        if not self.still_owned():
             raise Stopped
         self.index += 1
         return AgentStep.objects.create(run=self.run, index=self.index, kind=kind, **values)
@@ -59,19 +67,15 @@ class Loop:
 
 def run_agent(run_id: uuid.UUID | str) -> AgentRun | None:
     """Run one agent run if this call wins the claim; otherwise return None quietly."""
-    try:
-        run_id = uuid.UUID(str(run_id))
-    except ValueError:
-        logger.warning("ignoring a task for malformed agent run id %r", run_id)
+    token = lifecycle.new_token()
+    run = lifecycle.claim(AgentRun, run_id, token)
+    if run is None:
         return None
-    token = runs.claim(run_id)
-    if token is None:
-        return None
-    run = AgentRun.objects.select_related("agent", "requested_by").get(pk=run_id)
     last = AgentStep.objects.filter(run=run).order_by("-index").first()
     loop = Loop(run=run, token=token, index=last.index if last else 0)
     try:
-        _loop(loop)
+        with lifecycle.beating(run, token):
+            _loop(loop)
     except Stopped:
         run.refresh_from_db()
         return run
@@ -80,15 +84,13 @@ def run_agent(run_id: uuid.UUID | str) -> AgentRun | None:
         loop.fail(
             "internal", "Unexpected error while running the agent; the worker log has details."
         )
-    loop.fields.setdefault("status", InvocationStatus.SUCCEEDED)
     loop.fields.update(
         resolution_trace=loop.trace,
         prompt_tokens=loop.prompt_tokens,
         completion_tokens=loop.completion_tokens,
         attempts=loop.attempts,
     )
-    runs.finish(run, token, loop.fields)
-    run.refresh_from_db()
+    lifecycle.finish(run, token, loop.status, loop.fields)
     return run
 
 
@@ -158,6 +160,7 @@ def _model_step(
         request,
         budget=budget,
         scope={"purpose": Purpose.AGENT, "agent_run_id": loop.run.pk},
+        should_stop=lambda: not loop.still_owned(),
     )
     result, error, request_ids = outcome.result, outcome.error, outcome.request_ids
     loop.attempts += budget.attempts
@@ -179,8 +182,8 @@ def _model_step(
             finish_reason=result.finish_reason,
             model=result.model,
         )
-        loop.prompt_tokens += usage.prompt_tokens
-        loop.completion_tokens += usage.completion_tokens
+        loop.prompt_tokens += result.usage.prompt_tokens
+        loop.completion_tokens += result.usage.completion_tokens
     elif error is not None:
         response.update(error=describe_error(error), error_code=error_code(error))
     loop.step(
