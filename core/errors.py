@@ -18,6 +18,7 @@ class ErrorCode(models.TextChoices):
     ABANDONED = "abandoned", "Published too many times without a worker finishing it."
     INTERNAL = "internal", "An unexpected error inside the console."
     FINISHED = "finished", "The run had already finished."
+    MAX_STEPS = "max_steps", "The agent reached its limit of model steps."
 
     # Refused before anything was sent
     INVALID_INPUT = "invalid_input", "The input does not fit the skill."

@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api import NewestFirstCursor, ReadOnlyViewSet
+from core.errors import ErrorCode
 from skills.api import filters
 from skills.api.serializers import (
     AgentRunRequestSerializer,
@@ -141,7 +142,10 @@ class InvocationViewSet(RunViewSet):
         invocation = self.get_object()
         if not cancel_invocation(invocation.pk):
             return Response(
-                {"code": "finished", "detail": f"The invocation is already {invocation.status}."},
+                {
+                    "code": ErrorCode.FINISHED,
+                    "detail": f"The invocation is already {invocation.status}.",
+                },
                 status=status.HTTP_400_BAD_REQUEST,
             )
         return Response(self._fresh(invocation))
@@ -202,7 +206,7 @@ class AgentRunViewSet(RunViewSet):
         run = self.get_object()
         if not cancel_agent_run(run.pk):
             return Response(
-                {"code": "finished", "detail": f"The agent run is already {run.status}."},
+                {"code": ErrorCode.FINISHED, "detail": f"The agent run is already {run.status}."},
                 status=status.HTTP_400_BAD_REQUEST,
             )
         return Response(self.get_serializer(self.get_queryset().get(pk=run.pk)).data)

@@ -14,7 +14,7 @@ class SkillError(Exception):
 
     code: str = ErrorCode.FAILED
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(self, message: str, *, code: ErrorCode | None = None) -> None:
         super().__init__(message)
         self.message = message
         if code:
@@ -29,7 +29,7 @@ class ResolutionError(SkillError):
 
     code = ErrorCode.RESOLUTION
 
-    def __init__(self, code: str, message: str, trace: list[dict] | None = None) -> None:
+    def __init__(self, code: ErrorCode, message: str, trace: list[dict] | None = None) -> None:
         super().__init__(message, code=code)
         self.trace = list(trace or [])
 

@@ -144,5 +144,5 @@ def describe_error(error: ProviderError) -> str:
     return f"{error.message}{status}"
 
 
-def error_code(error: ProviderError) -> str:
+def error_code(error: ProviderError) -> ErrorCode:
     return ErrorCode.for_provider(ErrorKind(error.kind).value)

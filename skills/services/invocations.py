@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.errors import ErrorCode
 from providers.choices import Purpose
 from skills.choices import TERMINAL_STATUSES, InvocationStatus, Source
 from skills.models import Invocation, Record, Skill
@@ -52,7 +53,7 @@ def get_skill(skill_key: str) -> Skill:
         raise InputError(f"Unknown skill {skill_key!r}; see the Skills page for the keys.")
     if not skill.is_active:
         raise ResolutionError(
-            "skill_inactive", f"Skill {skill.key} is inactive; activate it on Skills."
+            ErrorCode.SKILL_INACTIVE, f"Skill {skill.key} is inactive; activate it on Skills."
         )
     return skill
 
@@ -255,7 +256,7 @@ def _execute(invocation: Invocation, token: str) -> _Result:
 def _internal_error(out: _Result, invocation: Invocation) -> _Result:
     logger.exception("invocation %s failed unexpectedly", invocation.pk)
     out.fields.update(
-        error_code="internal",
+        error_code=ErrorCode.INTERNAL,
         error_message="Unexpected error while running the skill; the worker log has details.",
     )
     return out
@@ -359,7 +360,7 @@ def _finish(invocation: Invocation, token: str, result: _Result, *, read_back: b
     fields = dict(result.fields)
     status = InvocationStatus.FAILED if result.failed else InvocationStatus.SUCCEEDED
     if result.failed and not fields.get("error_code"):
-        fields.update(error_code="failed", error_message="The skill call did not complete.")
+        fields.update(error_code=ErrorCode.FAILED, error_message="The skill call did not complete.")
     for name in ("provider", "connection", "alias", "variant"):
         if name in fields:
             obj = fields.pop(name)

@@ -31,6 +31,7 @@ from django.db import connections, models, router, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.errors import ErrorCode
 from skills.choices import InvocationStatus
 from skills.models import AgentRun, Invocation
 from skills.models.runs import Run
@@ -216,7 +217,7 @@ def cancel(model: type[Run], run_id: uuid.UUID | str) -> bool:
     changed = model._default_manager.filter(pk=run_id, status__in=UNFINISHED).update(
         status=InvocationStatus.CANCELLED,
         finished_at=timezone.now(),
-        error_code="cancelled",
+        error_code=ErrorCode.CANCELLED,
         error_message="Cancelled before it finished.",
     )
     return changed == 1
@@ -271,7 +272,7 @@ def sweep(model: type[Run]) -> SweepReport:
             if same.update(
                 status=InvocationStatus.FAILED,
                 finished_at=now,
-                error_code="abandoned",
+                error_code=ErrorCode.ABANDONED,
                 error_message=f"Gave up after publishing it {count} times ({lost}); check that "
                 "the Celery worker is running and healthy.",
             ):

@@ -62,7 +62,7 @@ class _Trace:
             {"step": step, "value": "" if value is None else str(value), "reason": reason}
         )
 
-    def fail(self, code: str, message: str) -> ResolutionError:
+    def fail(self, code: ErrorCode, message: str) -> ResolutionError:
         self.add("error", code, message)
         return ResolutionError(code, message, self.entries)
 

@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.errors import ErrorCode
 from providers.adapters.base import ChatRequest, ChatResult, Message, ToolSpec
 from providers.choices import Purpose
 from skills.choices import InvocationStatus, StepKind
@@ -51,7 +52,7 @@ class Loop:
     completion_tokens: int = 0
     attempts: int = 0
 
-    def fail(self, code: str, message: str) -> None:
+    def fail(self, code: ErrorCode, message: str) -> None:
         self.status = InvocationStatus.FAILED
         self.fields.update(error_code=code, error_message=message)
 
@@ -82,7 +83,8 @@ def run_agent(run_id: uuid.UUID | str) -> AgentRun | None:
     except Exception:
         logger.exception("agent run %s failed unexpectedly", run.pk)
         loop.fail(
-            "internal", "Unexpected error while running the agent; the worker log has details."
+            ErrorCode.INTERNAL,
+            "Unexpected error while running the agent; the worker log has details.",
         )
     loop.fields.update(
         resolution_trace=loop.trace,
@@ -129,7 +131,7 @@ def _loop(loop: Loop) -> None:
             return
         if turn == agent.max_steps:
             loop.fail(
-                "max_steps",
+                ErrorCode.MAX_STEPS,
                 f"Agent {agent.key} reached its limit of {agent.max_steps} model step(s) "
                 "without a final answer; raise max steps on Agents or narrow the goal.",
             )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from core.errors import ErrorCode
 from skills.choices import Source
 from skills.models import Agent, AgentRun
 from skills.services import lifecycle
@@ -23,7 +24,9 @@ def get_agent(agent_key: str) -> Agent:
     if agent is None:
         raise InputError(f"Unknown agent {agent_key!r}; see the Agents page for the keys.")
     if not agent.is_active:
-        raise ResolutionError("agent_inactive", f"Agent {agent.key} is inactive; activate it.")
+        raise ResolutionError(
+            ErrorCode.AGENT_INACTIVE, f"Agent {agent.key} is inactive; activate it."
+        )
     return agent
 
 
