@@ -21,7 +21,7 @@ from providers.adapters.base import ChatRequest, ChatResult, ErrorKind, Message,
 from skills.choices import ResponseFormat
 from skills.services.config import tunable, tunable_int
 from skills.services.dbconn import release_while_waiting
-from skills.services.resolution import AgentResolution, Resolution
+from skills.services.resolution import Resolution, ResolvedRoute
 
 _rng = random.SystemRandom()
 
@@ -76,7 +76,7 @@ def backoff(attempt: int, retry_after: float | None) -> float:
 
 
 def call_route(
-    resolution: Resolution | AgentResolution,
+    resolution: ResolvedRoute,
     request: ChatRequest,
     *,
     budget: Budget,

@@ -36,13 +36,11 @@ from skills.services.ratelimits import check_rate_limits
 from skills.services.rendering import render_prompt, validate_input
 from skills.services.resolution import Resolution
 from skills.services.resolution_cache import (
-    cached_price_for,
     cached_provider_for,
     cached_resolve,
     cached_skill,
     cached_skill_by_id,
 )
-from skills.services.usage import cost_of
 
 logger = logging.getLogger(__name__)
 
@@ -330,7 +328,6 @@ def _call(
     if outcome.result is not None:
         result = outcome.result
         usage = result.usage
-        price = cached_price_for(resolution.provider, result.model, resolution.model)
         out.failed = False
         out.fields.update(
             error_code="",
@@ -342,7 +339,7 @@ def _call(
             prompt_tokens=usage.prompt_tokens,
             completion_tokens=usage.completion_tokens,
             total_tokens=usage.total_tokens,
-            cost=cost_of(price, usage.prompt_tokens, usage.completion_tokens),
+            cost=resolution.cost(result.model, usage.prompt_tokens, usage.completion_tokens),
         )
         if result.model:
             out.trace.append(

@@ -12,6 +12,7 @@ Each step appends ``{step, value, reason}`` to a trace shown in the console. A b
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import Q
 
@@ -20,8 +21,9 @@ from core.errors import ErrorCode
 from providers.choices import Capability, ConnectionOwner, IntegrationMode, Route
 from providers.models import AliasMapping, Connection, ModelAlias, ModelVersion, Provider
 from skills.choices import OverrideScope, PolicyScope, VariantStatus
-from skills.models import Agent, ModelProviderPolicy, Skill, SkillVariant, VersionOverride
+from skills.models import ModelPrice, ModelProviderPolicy, Skill, SkillVariant, VersionOverride
 from skills.services.errors import ResolutionError
+from skills.services.usage import best_price, cost_of
 
 PROVIDERS_PAGE = "Manage model providers"
 INTEGRATION_PAGE = "Manage integration"
@@ -31,19 +33,32 @@ VERSIONS_PAGE = "Version Management"
 SKILLS_PAGE = "Skills"
 
 
-@dataclass
-class Resolution:
-    """Everything an adapter call needs, plus the trace that explains it."""
+@dataclass(kw_only=True)
+class ResolvedRoute:
+    """What one provider call needs (a skill's or an agent's), plus the trace that explains it."""
 
-    skill: Skill
     provider: Provider
     alias: ModelAlias
-    variant: SkillVariant
     route: str
     connection: Connection
     model: str
-    policy: ModelProviderPolicy | None
     trace: list[dict] = field(default_factory=list)
+
+
+@dataclass(kw_only=True)
+class Resolution(ResolvedRoute):
+    """A skill call's route, with the skill, its prompt variant, policy and prices."""
+
+    skill: Skill
+    variant: SkillVariant
+    policy: ModelProviderPolicy | None
+    #: The provider's price table, read with the rest so a call's cost needs no lookup.
+    prices: tuple[ModelPrice, ...] = ()
+
+    def cost(self, reported_model: str, prompt_tokens: int, completion_tokens: int) -> Decimal:
+        """What a call cost, priced by the model the provider reported, else the one asked."""
+        price = best_price(self.prices, reported_model, self.model)
+        return cost_of(price, prompt_tokens, completion_tokens)
 
     @property
     def fallback_provider(self) -> Provider | None:
@@ -53,7 +68,9 @@ class Resolution:
         return policy.fallback_provider
 
 
-class _Trace:
+class Trace:
+    """The resolution trace being written: one `{step, value, reason}` per link."""
+
     def __init__(self, entries: list[dict]) -> None:
         self.entries = entries
 
@@ -109,7 +126,7 @@ def resolve(
     trace: list[dict] | None = None,
 ) -> Resolution:
     """Resolve `skill`; `provider` forces the provider (the fallback route), `reason` says why."""
-    t = _Trace(trace if trace is not None else [])
+    t = Trace(trace if trace is not None else [])
     if not skill.is_active:
         raise t.fail(
             ErrorCode.SKILL_INACTIVE,
@@ -134,11 +151,11 @@ def resolve(
             f"or choose another provider on {PROVIDERS_PAGE}.",
         )
 
-    alias = _alias(provider, skill.tier, t)
-    overrides = _overrides(skill, provider)
-    variant = _variant(skill, provider, overrides, t)
-    route, connection, model = _route(provider, alias, overrides, t)
-    _check_secrets(connection, t)
+    alias = alias_for(provider, skill.tier, t)
+    overrides = overrides_for(skill, provider)
+    variant = variant_for(skill, provider, overrides, t)
+    route, connection, model = route_for(provider, alias, overrides, t)
+    check_secrets(connection, t)
     return Resolution(
         skill=skill,
         provider=provider,
@@ -149,72 +166,11 @@ def resolve(
         model=model,
         policy=policy,
         trace=t.entries,
+        prices=tuple(ModelPrice.objects.filter(provider=provider)),
     )
 
 
-@dataclass
-class AgentResolution:
-    """The provider call of an AI agent: like a skill's, minus the prompt variant."""
-
-    provider: Provider
-    alias: ModelAlias
-    route: str
-    connection: Connection
-    model: str
-    trace: list[dict] = field(default_factory=list)
-
-
-def resolve_agent(agent: Agent, *, trace: list[dict] | None = None) -> AgentResolution:
-    """Resolve an agent: its own provider, else the instance default; alias by its tier.
-
-    The route, mapping, connection and model steps are the skills' own, so an agent fails
-    on the same broken links with the same messages; only instance-wide version overrides
-    apply (skill overrides name skills, not agents).
-    """
-    t = _Trace(trace if trace is not None else [])
-    if not agent.is_active:
-        raise t.fail(
-            ErrorCode.AGENT_INACTIVE, f"Agent {agent.key} is inactive; activate it on Agents."
-        )
-    t.add("agent", agent.key, f"tier {agent.tier}")
-    provider = agent.provider
-    if provider is not None:
-        t.add("provider", provider.kind, f"provider of agent {agent.key}")
-    else:
-        policy = (
-            ModelProviderPolicy.objects.filter(is_active=True, scope=PolicyScope.INSTANCE)
-            .select_related("provider")
-            .first()
-        )
-        if policy is None:
-            raise t.fail(
-                ErrorCode.NO_PROVIDER_POLICY,
-                f"Agent {agent.key} has no provider and no instance default is chosen; "
-                f"choose one on {PROVIDERS_PAGE}.",
-            )
-        provider = policy.provider
-        t.add("provider", provider.kind, f"instance default on {PROVIDERS_PAGE}")
-    if not provider.enabled:
-        raise t.fail(
-            ErrorCode.PROVIDER_DISABLED,
-            f"Provider {provider.name} is disabled; enable it on {INTEGRATION_PAGE} "
-            f"or choose another provider for agent {agent.key}.",
-        )
-    alias = _alias(provider, agent.tier, t)
-    overrides = _overrides(None, provider)
-    route, connection, model = _route(provider, alias, overrides, t)
-    _check_secrets(connection, t)
-    return AgentResolution(
-        provider=provider,
-        alias=alias,
-        route=route,
-        connection=connection,
-        model=model,
-        trace=t.entries,
-    )
-
-
-def _alias(provider: Provider, tier: str, t: _Trace) -> ModelAlias:
+def alias_for(provider: Provider, tier: str, t: Trace) -> ModelAlias:
     alias = (
         ModelAlias.objects.filter(
             provider=provider, tier=tier, capability=Capability.CHAT, is_primary=True
@@ -232,7 +188,7 @@ def _alias(provider: Provider, tier: str, t: _Trace) -> ModelAlias:
     return alias
 
 
-def _check_secrets(connection: Connection, t: _Trace) -> None:
+def check_secrets(connection: Connection, t: Trace) -> None:
     try:
         connection.secrets  # noqa: B018 - decrypt now, so a bad key fails here, by name
     except SecretDecryptionError:
@@ -244,7 +200,7 @@ def _check_secrets(connection: Connection, t: _Trace) -> None:
         ) from None
 
 
-def _overrides(skill: Skill | None, provider: Provider) -> list[tuple[VersionOverride, str]]:
+def overrides_for(skill: Skill | None, provider: Provider) -> list[tuple[VersionOverride, str]]:
     """Active overrides that apply, most specific first, each labelled with its scope."""
     instance = Q(scope=OverrideScope.INSTANCE, skill__isnull=True)
     rows = list(
@@ -267,8 +223,8 @@ def _overrides(skill: Skill | None, provider: Provider) -> list[tuple[VersionOve
     return [(o, labels[rank(o)]) for o in sorted(rows, key=rank)]
 
 
-def _variant(
-    skill: Skill, provider: Provider, overrides: list[tuple[VersionOverride, str]], t: _Trace
+def variant_for(
+    skill: Skill, provider: Provider, overrides: list[tuple[VersionOverride, str]], t: Trace
 ) -> SkillVariant:
     published = SkillVariant.objects.filter(skill=skill, status=VariantStatus.PUBLISHED)
     for override, label in overrides:
@@ -315,8 +271,8 @@ def _variant(
     )
 
 
-def _model_override(
-    provider: Provider, overrides: list[tuple[VersionOverride, str]], t: _Trace
+def model_override(
+    provider: Provider, overrides: list[tuple[VersionOverride, str]], t: Trace
 ) -> tuple[ModelVersion, str] | None:
     for override, label in overrides:
         version = override.model_version
@@ -339,11 +295,11 @@ def _model_override(
     return None
 
 
-def _route(
+def route_for(
     provider: Provider,
     alias: ModelAlias,
     overrides: list[tuple[VersionOverride, str]],
-    t: _Trace,
+    t: Trace,
 ) -> tuple[str, Connection, str]:
     if provider.integration_mode == IntegrationMode.BYOK:
         t.add("route", Route.BYOK, f"{provider.name} is set to BYOK on {INTEGRATION_PAGE}")
@@ -396,7 +352,7 @@ def _route(
             f"on {CONNECTIONS_PAGE}, or switch {provider.name} to BYOK on {INTEGRATION_PAGE}.",
         )
     t.add("connection", platform.name, "active platform connection")
-    chosen = _model_override(provider, overrides, t)
+    chosen = model_override(provider, overrides, t)
     if chosen is not None:
         version, label = chosen
         t.add("model", version.name, f"{label} override on {VERSIONS_PAGE}")

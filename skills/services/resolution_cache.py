@@ -41,7 +41,6 @@ from skills.models import (
     VersionOverride,
 )
 from skills.services.resolution import Resolution, provider_for, resolve
-from skills.services.usage import price_for
 
 CONFIG_MODELS = (
     Provider,
@@ -171,11 +170,6 @@ def cached_rate_limit_rules() -> list[RateLimitRule]:
 def cached_provider_for(skill: Skill) -> Provider | None:
     """`provider_for` with reuse (the policy's provider, for rate limits)."""
     return _memo(("provider", *_skill_key(skill)), lambda: provider_for(skill))
-
-
-def cached_price_for(provider: Provider, *models: str) -> ModelPrice | None:
-    """`price_for` with reuse."""
-    return _memo(("price", provider.pk, *models), lambda: price_for(provider, *models))
 
 
 def cached_resolve(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -38,7 +39,11 @@ def price_for(provider: Provider | int, *models: str) -> ModelPrice | None:
     The provider-reported model (`gpt-4o-2024-11-20`) is tried before the deployment name a
     customer chose (`gpt4o-prod`), which rarely resembles a price-table entry.
     """
-    prices = list(ModelPrice.objects.filter(provider=provider))
+    return best_price(list(ModelPrice.objects.filter(provider=provider)), *models)
+
+
+def best_price(prices: Sequence[ModelPrice], *models: str) -> ModelPrice | None:
+    """`price_for` over a price table already read."""
     for model in models:
         if not model:
             continue

@@ -25,9 +25,9 @@ from skills.choices import InvocationStatus, StepKind
 from skills.models import AgentRun, AgentStep, AgentTool
 from skills.services import lifecycle
 from skills.services.agents import tools
+from skills.services.agents.resolution import AgentResolution, resolve_agent
 from skills.services.errors import ResolutionError
 from skills.services.execution import Budget, call_route, describe_error, error_code
-from skills.services.resolution import AgentResolution, resolve_agent
 
 logger = logging.getLogger(__name__)
 
