@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from providers.specs import SPECS, SettingError, SettingSpec, variants
+from providers.models import Connection
+from providers.specs import SPECS, SettingError, SettingSpec, column_length, variants
 from tests.providers.spec_cases import BAD, EXAMPLES, EXTRA_HOSTS, GOOD
 
 FIELDS = [(spec.kind, f) for spec in SPECS.values() for f in spec.fields]
@@ -35,6 +36,16 @@ def test_every_field_says_what_it_is_and_where_to_find_it(kind: str, field: Sett
     first = variants(field.name)[0][1]
     shape = ("label", "max_length", "choices", "secret", "input", "in_credentials")
     assert {a: getattr(field, a) for a in shape} == {a: getattr(first, a) for a in shape}
+
+
+@pytest.mark.parametrize(
+    ("kind", "field"),
+    [(k, f) for k, f in FIELDS if not f.secret],
+    ids=[i for i, (_, f) in zip(IDS, FIELDS, strict=True) if not f.secret],
+)
+def test_every_setting_has_a_column_as_long_as_its_spec(kind: str, field: SettingSpec) -> None:
+    column = Connection._meta.get_field(field.name)
+    assert column.max_length == column_length(field.name) == field.max_length
 
 
 @pytest.mark.parametrize(("kind", "name", "value"), GOOD)
