@@ -256,13 +256,6 @@ SETTING_NAMES: tuple[str, ...] = _union(secret=False)
 SECRET_NAMES: tuple[str, ...] = _union(secret=True)
 
 
-# The names the doors imported before they derived everything from the specs.
-ALL_SECRET_NAMES: frozenset[str] = frozenset(SECRET_NAMES)
-CHOICE_SETTINGS: dict[str, list[str]] = {
-    f.name: [v for v, _ in f.choices] for spec in SPECS.values() for f in spec.fields if f.choices
-}
-
-
 def spec_for(kind: str) -> ConnectionSpec:
     return SPECS[kind]
 
