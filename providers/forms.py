@@ -12,7 +12,7 @@ the whole connection (endpoint safety, grammar, required credentials) stays in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
@@ -85,7 +85,6 @@ class Section:
     title: str
     names: list[str]
     description: str = ""
-    kinds: list[str] = field(default_factory=list)
 
 
 # Settings every provider has (the endpoint) belong with the connection's general fields.
@@ -107,11 +106,11 @@ def setting_sections() -> list[Section]:
         if not own:
             host = next((s for s in sections if shared and set(shared) <= set(s.names)), None)
             if host is not None:
-                host.title, host.kinds = f"{host.title} / {label}", [*host.kinds, spec.kind]
+                host.title = f"{host.title} / {label}"
             continue
         described = ", ".join(label_of(n) for n in shared)
         description = f"{label} also uses {described} (above)." if shared else ""
-        sections.append(Section(label, own, description, [spec.kind]))
+        sections.append(Section(label, own, description))
         placed.update(own)
     return sections
 
