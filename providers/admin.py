@@ -7,14 +7,20 @@ every change is audited by the audit trail's signals, like any other door.
 from __future__ import annotations
 
 import inspect
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from core.admin import ReadOnlyModelAdmin
-from providers.forms import SECRET_LABELS, ConnectionAdminForm, secret_field_name
+from providers.forms import (
+    COMMON_SETTINGS,
+    CONNECTION_FIELDS,
+    SECRET_FIELDS,
+    ConnectionAdminForm,
+    setting_sections,
+)
 from providers.models import (
     AliasMapping,
     Connection,
@@ -24,6 +30,9 @@ from providers.models import (
     Provider,
 )
 from providers.outbound import admin as outbound_admin  # noqa: F401 (registers the log's admin)
+
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldOpts
 
 # A bulk action runs tests inline in the request: keep it bounded.
 MAX_TESTS_PER_ACTION = 10
@@ -35,6 +44,14 @@ class ProviderAdmin(admin.ModelAdmin):
     list_filter = ["integration_mode", "enabled"]
     search_fields = ["name", "kind", "description"]
     readonly_fields = ["updated_at"]
+
+
+def _provider_fieldsets() -> list[tuple[str, _FieldOpts]]:
+    """One collapsed fieldset per provider section of the specs."""
+    return [
+        (s.title, {"fields": tuple(s.names), "description": s.description, "classes": ["collapse"]})
+        for s in setting_sections()
+    ]
 
 
 @admin.register(Connection)
@@ -64,40 +81,14 @@ class ConnectionAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     actions = ["test_connections"]
+    # Derived from the provider specs: a setting added there gets its place here.
     fieldsets = [
-        (
-            None,
-            {"fields": ["provider", "name", "owner", "is_active", "description", "endpoint"]},
-        ),
-        (
-            "Azure OpenAI",
-            {"fields": ["api_version", "api_style", "resource_path"], "classes": ["collapse"]},
-        ),
-        (
-            "Anthropic Claude on Amazon Bedrock",
-            {
-                "fields": ["region", "access_key_id", "role_arn", "bedrock_api"],
-                "classes": ["collapse"],
-            },
-        ),
-        (
-            "Google Gemini",
-            {
-                "fields": ["mode", "project", "location"],
-                "description": "Vertex AI also uses the API version above when set.",
-                "classes": ["collapse"],
-            },
-        ),
-        ("OpenAI-compatible", {"fields": ["header_name"], "classes": ["collapse"]}),
+        (None, {"fields": [*CONNECTION_FIELDS, *COMMON_SETTINGS]}),
+        *_provider_fieldsets(),
         (
             "Credentials (write-only)",
             {
-                "fields": [
-                    "stored_secrets",
-                    *[secret_field_name(n) for n in SECRET_LABELS],
-                    "clear_secrets",
-                    "secret_version",
-                ],
+                "fields": ["stored_secrets", *SECRET_FIELDS, "clear_secrets", "secret_version"],
                 "description": "Secrets are never shown again once saved; a blank input keeps "
                 "the stored value. Each provider uses only its own credentials.",
             },

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -23,7 +23,7 @@ from providers.choices import (
     VersionStatus,
 )
 from providers.outbound.models import OutboundRequest
-from providers.specs import spec_for
+from providers.specs import SETTING_NAMES, column_length, spec_for
 
 
 class Provider(models.Model):
@@ -88,28 +88,32 @@ class Connection(models.Model):
     is_active = models.BooleanField(default=True)
     description = models.CharField(max_length=255, blank=True)
 
+    # Provider settings: their rules (label, help, choices, grammar) are in providers.specs;
+    # a column's length is the longest its spec allows, so the two cannot drift apart.
     endpoint = models.URLField(
-        max_length=500, blank=True, help_text="Overrides the provider's default host."
+        max_length=column_length("endpoint"),
+        blank=True,
+        help_text="Overrides the provider's default host.",
     )
     # Azure OpenAI
-    api_version = models.CharField(max_length=40, blank=True)
-    api_style = models.CharField(max_length=16, blank=True)
+    api_version = models.CharField(max_length=column_length("api_version"), blank=True)
+    api_style = models.CharField(max_length=column_length("api_style"), blank=True)
     resource_path = models.CharField(
-        max_length=200,
+        max_length=column_length("resource_path"),
         blank=True,
         help_text="Azure custom resource path, e.g. /openai/deployments/gpt4o",
     )
     # Amazon Bedrock
-    region = models.CharField(max_length=40, blank=True)
-    access_key_id = models.CharField(max_length=128, blank=True)
-    role_arn = models.CharField(max_length=300, blank=True)
-    bedrock_api = models.CharField(max_length=16, blank=True)
+    region = models.CharField(max_length=column_length("region"), blank=True)
+    access_key_id = models.CharField(max_length=column_length("access_key_id"), blank=True)
+    role_arn = models.CharField(max_length=column_length("role_arn"), blank=True)
+    bedrock_api = models.CharField(max_length=column_length("bedrock_api"), blank=True)
     # Google Gemini
-    mode = models.CharField(max_length=16, blank=True)
-    project = models.CharField(max_length=100, blank=True)
-    location = models.CharField(max_length=40, blank=True)
+    mode = models.CharField(max_length=column_length("mode"), blank=True)
+    project = models.CharField(max_length=column_length("project"), blank=True)
+    location = models.CharField(max_length=column_length("location"), blank=True)
     # Generic / platform OpenAI-compatible
-    header_name = models.CharField(max_length=64, blank=True)
+    header_name = models.CharField(max_length=column_length("header_name"), blank=True)
 
     timeout_seconds = models.PositiveIntegerField(default=60)
     secrets = EncryptedJSONField()
@@ -155,13 +159,22 @@ class Connection(models.Model):
             self.save(update_fields=["is_active", "updated_at"])
 
     # -- secrets ---------------------------------------------------------------------------
+    def _stored_secrets(self) -> dict[str, Any]:
+        # The encrypted field holds a dict, though its column (and so its static type) is text.
+        return dict(cast("dict[str, Any]", self.secrets))
+
+    def _store_secrets(self, values: dict[str, Any]) -> None:
+        self.secrets = cast("str", values)  # see _stored_secrets
+        self.secret_hints = {name: crypto.mask(str(v)) for name, v in values.items()}
+        self.secret_version = (self.secret_version or 0) + 1
+
     def set_secrets(self, values: dict[str, Any], *, replace: bool = False) -> None:
         """Write secrets (blank values are ignored unless `replace`); bumps the secret version.
 
         Write-only: callers pass new values; nothing in the console reads them back except
         the adapters.
         """
-        current = {} if replace else dict(self.secrets)
+        current = {} if replace else self._stored_secrets()
         changed = replace
         for name, value in values.items():
             if value in (None, ""):
@@ -172,16 +185,12 @@ class Connection(models.Model):
                 current[name] = value
                 changed = True
         if changed:
-            self.secrets = current
-            self.secret_hints = {name: crypto.mask(str(v)) for name, v in current.items()}
-            self.secret_version = (self.secret_version or 0) + 1
+            self._store_secrets(current)
 
     def clear_secret(self, name: str) -> None:
-        current = dict(self.secrets)
+        current = self._stored_secrets()
         if current.pop(name, None) is not None:
-            self.secrets = current
-            self.secret_hints = {n: crypto.mask(str(v)) for n, v in current.items()}
-            self.secret_version += 1
+            self._store_secrets(current)
 
     @property
     def secret_names(self) -> set[str]:
@@ -189,10 +198,15 @@ class Connection(models.Model):
 
     # -- validation --------------------------------------------------------------------------
     def clean(self) -> None:
-        errors: dict[str, list[str]] = {}
+        """The provider's rules from its spec: owner, required settings, grammar, credentials.
+
+        Every door (admin, console, API, import) ends here, so a rule checked here holds
+        whichever way a connection is written; the doors add only their own phrasing.
+        """
         if not self.provider_id:
             return
         spec = spec_for(self.provider.kind)
+        errors: dict[str, list[str]] = {}
         if self.owner == ConnectionOwner.PLATFORM and not spec.oem:
             errors.setdefault("owner", []).append(
                 f"{self.provider.name} has no platform (OEM) connections."
@@ -201,25 +215,16 @@ class Connection(models.Model):
             errors.setdefault("owner", []).append(
                 f"{self.provider.name} is platform-managed; it takes no customer connection."
             )
-        for name in spec.required_settings:
-            if not getattr(self, name):
-                errors.setdefault(name, []).append("This field is required for this provider.")
-        if self.provider.kind == ProviderKind.GOOGLE_GEMINI and self.mode == GeminiMode.VERTEX_AI:
-            for name in ("project", "location"):
-                if not getattr(self, name):
-                    errors.setdefault(name, []).append("Vertex AI needs a project and location.")
-        present = self.secret_names | {n for n in spec.settings if getattr(self, n, "")}
+        values = {name: getattr(self, name) for name in SETTING_NAMES}
+        errors.update(spec.setting_errors(values, self.provider.name))
+        for name, why in spec.missing_settings(values):
+            message = f"Required for {why}." if why else "This field is required for this provider."
+            errors.setdefault(name, []).append(message)
+        present = self.secret_names | {n for n in spec.settings if values.get(n)}
         if not spec.auth_satisfied(present):
             errors.setdefault("secrets", []).append(
                 f"Credentials required: {spec.auth_description()}."
             )
-        if self.endpoint:
-            from providers.endpoints import EndpointNotAllowed, check_endpoint
-
-            try:
-                check_endpoint(self.provider.kind, self.endpoint)
-            except EndpointNotAllowed as exc:
-                errors.setdefault("endpoint", []).append(str(exc))
         if errors:
             raise ValidationError(errors)
 

@@ -7,7 +7,6 @@ them, so re-importing an export keeps the stored secrets).
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -15,18 +14,12 @@ from django.core.exceptions import ValidationError
 
 from console.services.config_checks import ConnectionPlan, DocumentChecker
 from console.services.upsert import apply_changes
-from providers.choices import (
-    ConnectionOwner,
-    GeminiMode,
-    ProviderKind,
-)
-from providers.endpoints import EndpointNotAllowed, check_endpoint
+from providers.choices import ConnectionOwner
 from providers.models import Connection
 from providers.specs import (
-    CHOICE_SETTINGS,
-    SERVICE_ACCOUNT_KEYS,
-    SPECS,
+    SETTING_NAMES,
     ConnectionSpec,
+    SettingError,
     default_owner,
     spec_for,
 )
@@ -41,7 +34,7 @@ CONNECTION_KEYS = {
     "credentials",
     "credentials_set",  # written by export to show which secrets are set; ignored on import
 }
-ALL_SETTINGS = {name for spec in SPECS.values() for name in spec.settings}
+ALL_SETTINGS = set(SETTING_NAMES)
 DEFAULT_TIMEOUT = 60
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 
@@ -80,22 +73,13 @@ def plan_connection(planner: DocumentChecker, item: dict, path: str) -> None:
 
     if isinstance(name, str) and owner in ConnectionOwner.values:
         planner.known_connections.setdefault(name, (kind, owner))  # named even if invalid
-    settings = _settings(planner, item, spec, path)
+    settings, invalid = _settings(planner, item, spec, path)
     errors_before_credentials = len(planner.errors)
     secrets = _credentials(planner, item, spec, settings, path)
     credentials_ok = len(planner.errors) == errors_before_credentials
-    if settings.get("endpoint"):
-        try:
-            settings["endpoint"] = check_endpoint(kind, settings["endpoint"])
-        except EndpointNotAllowed as exc:
-            planner.error(f"{path}.endpoint", str(exc))
-    for required in spec.required_settings:
-        if not settings.get(required):
-            planner.error(f"{path}.{required}", f"required for {kind}")
-    if kind == ProviderKind.GOOGLE_GEMINI and settings.get("mode") == GeminiMode.VERTEX_AI:
-        for required in ("project", "location"):
-            if not settings.get(required):
-                planner.error(f"{path}.{required}", "required for Vertex AI")
+    for name, why in spec.missing_settings(settings):
+        if name not in invalid:  # given, and already reported as invalid
+            planner.error(f"{path}.{name}", f"required for {why or kind}")
     present = set(secrets) | {n for n, v in settings.items() if v}
     if existing is not None:
         present |= existing.secret_names
@@ -127,22 +111,20 @@ def plan_connection(planner: DocumentChecker, item: dict, path: str) -> None:
 
 def _settings(
     planner: DocumentChecker, item: dict, spec: ConnectionSpec, path: str
-) -> dict[str, str]:
+) -> tuple[dict[str, str], set[str]]:
+    """The valid settings given, each checked by its spec (an endpoint comes back normalised),
+    and the names of those found invalid."""
     settings: dict[str, str] = {}
+    invalid: set[str] = set()
     for name in spec.settings:
         if name not in item:
             continue
-        value = item[name]
-        max_length = Connection._meta.get_field(name).max_length
-        if not isinstance(value, str):
-            planner.error(f"{path}.{name}", "must be a string")
-        elif max_length and len(value) > max_length:
-            planner.error(f"{path}.{name}", f"must be at most {max_length} characters")
-        elif value and name in CHOICE_SETTINGS and value not in CHOICE_SETTINGS[name]:
-            planner.error(f"{path}.{name}", f"must be one of {', '.join(CHOICE_SETTINGS[name])}")
-        else:
-            settings[name] = value.strip()
-    return settings
+        try:
+            settings[name] = spec.field(name).clean(item[name])
+        except SettingError as exc:
+            planner.error(f"{path}.{name}", exc.phrase)
+            invalid.add(name)
+    return settings, invalid
 
 
 def _credentials(
@@ -155,28 +137,23 @@ def _credentials(
     secrets: dict[str, Any] = {}
     for name, value in creds.items():
         cpath = f"{path}.credentials.{name}"
-        if name == "access_key_id" and name in spec.settings:
-            if not isinstance(value, str) or not value.strip():
-                planner.error(cpath, "must be a non-empty string")
-            elif settings.get(name) and settings[name] != value.strip():
-                planner.error(cpath, "differs from the connection's access_key_id")
+        if name in spec.settings and spec.field(name).in_credentials:
+            try:
+                value = spec.field(name).clean_given(value)
+            except SettingError as exc:
+                planner.error(cpath, exc.phrase)
+                continue
+            if settings.get(name) and settings[name] != value:
+                planner.error(cpath, f"differs from the connection's {name}")
             else:
-                settings[name] = value.strip()
+                settings[name] = value
         elif name not in spec.secrets:
             planner.error(cpath, f"unknown credential; {spec.kind} takes {', '.join(spec.secrets)}")
-        elif name == "service_account_json":
-            info = _parse_json_object(value)
-            missing = [k for k in SERVICE_ACCOUNT_KEYS if not (info or {}).get(k)]
-            if info is None:
-                planner.error(cpath, "must be the service-account JSON object")
-            elif missing:
-                planner.error(cpath, f"service-account JSON lacks {', '.join(missing)}")
-            else:
-                secrets[name] = info
-        elif not isinstance(value, str) or not value.strip():
-            planner.error(cpath, "must be a non-empty string")
         else:
-            secrets[name] = value.strip()
+            try:
+                secrets[name] = spec.field(name).clean(value)
+            except SettingError as exc:
+                planner.error(cpath, exc.phrase)
     return secrets
 
 
@@ -191,16 +168,6 @@ def _extra_fields(planner: DocumentChecker, item: dict, path: str) -> dict[str, 
     if isinstance(timeout, bool) or not isinstance(timeout, int) or not 1 <= timeout <= 600:
         planner.error(f"{path}.timeout_seconds", "must be a whole number from 1 to 600")
     return {"description": description, "is_active": is_active, "timeout_seconds": timeout}
-
-
-def _parse_json_object(value: Any) -> dict | None:
-    """A service-account JSON may be given as an object or as its text."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return None
-    return value if isinstance(value, dict) else None
 
 
 def validation_messages(exc: ValidationError, path: str) -> list[str]:

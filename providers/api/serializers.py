@@ -7,10 +7,9 @@ to see them, `secret_hints` (`••••abcd`).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -21,12 +20,14 @@ from providers.choices import IntegrationMode
 from providers.integrations import readiness
 from providers.models import AliasMapping, Connection, HealthCheck, ModelAlias, Provider
 from providers.specs import (
-    ALL_SECRET_NAMES,
-    CHOICE_SETTINGS,
-    SERVICE_ACCOUNT_KEYS,
-    SPECS,
+    SECRET_NAMES,
+    SETTING_NAMES,
+    ConnectionSpec,
+    SettingError,
     default_owner,
+    help_of,
     spec_for,
+    variants,
 )
 
 
@@ -40,7 +41,19 @@ class ProviderKindField(SlugRelatedField):
         super().__init__(slug_field="kind", **kwargs)
 
 
-SETTING_FIELDS = sorted({name for spec in SPECS.values() for name in spec.settings})
+SETTING_FIELDS = sorted(SETTING_NAMES)
+
+
+def _setting_kwargs() -> dict[str, dict[str, Any]]:
+    """Each setting's API field as its spec describes it (help, choices, length)."""
+    kwargs: dict[str, dict[str, Any]] = {}
+    for name in SETTING_FIELDS:
+        spec = variants(name)[0][1]
+        help_text = help_of(name)
+        if spec.choices:
+            help_text += f" One of: {', '.join(v for v, _ in spec.choices)}."
+        kwargs[name] = {"help_text": help_text, "max_length": spec.max_length}
+    return kwargs
 
 
 class ProviderSerializer(serializers.ModelSerializer):
@@ -85,7 +98,7 @@ class ConnectionSerializer(CleanModelSerializer):
         "Write-only; omitted names keep their stored value.",
     )
     clear_credentials = serializers.ListField(
-        child=serializers.ChoiceField(choices=sorted(ALL_SECRET_NAMES)),
+        child=serializers.ChoiceField(choices=sorted(SECRET_NAMES)),
         write_only=True,
         required=False,
         help_text="Names of stored secrets to remove.",
@@ -126,7 +139,10 @@ class ConnectionSerializer(CleanModelSerializer):
             "created_at",
             "updated_at",
         ]
-        extra_kwargs = {"timeout_seconds": {"min_value": 1, "max_value": 600}}
+        extra_kwargs = {
+            **_setting_kwargs(),
+            "timeout_seconds": {"min_value": 1, "max_value": 600},
+        }
 
     def get_credentials_set(self, conn: Connection) -> list[str]:
         return sorted(conn.secret_names)
@@ -149,13 +165,11 @@ class ConnectionSerializer(CleanModelSerializer):
         spec = spec_for(provider.kind)
         if self.instance is None and "owner" not in attrs:
             attrs["owner"] = default_owner(spec)  # as in the configuration document
-        errors: dict[str, list[str]] = {}
-        for name in SETTING_FIELDS:
-            value = attrs.get(name)
-            if value and name not in spec.settings:
-                errors[name] = [f"Not a setting of {provider.kind} connections."]
-            elif value and name in CHOICE_SETTINGS and value not in CHOICE_SETTINGS[name]:
-                errors[name] = [f"Must be one of {', '.join(CHOICE_SETTINGS[name])}."]
+        # The model's clean() checks these too; checking them here as well reports them
+        # together with the credentials' errors, which stop validation before it.
+        errors: dict[str, Any] = spec.setting_errors(
+            {name: attrs.get(name) for name in SETTING_FIELDS}, provider.name
+        )
         secrets, credential_errors = _credentials(attrs.get("credentials") or {}, spec, attrs)
         if credential_errors:
             errors["credentials"] = [credential_errors]
@@ -169,7 +183,8 @@ class ConnectionSerializer(CleanModelSerializer):
         attrs["credentials"] = secrets
         return super().validate(attrs)
 
-    def prepare(self, obj: Connection, attrs: dict[str, Any]) -> None:
+    def prepare(self, obj: models.Model, attrs: dict[str, Any]) -> None:
+        assert isinstance(obj, Connection)
         _apply_secrets(obj, attrs)
 
     def create(self, validated_data: dict[str, Any]) -> Connection:
@@ -198,41 +213,28 @@ def _apply_secrets(conn: Connection, changes: dict[str, Any]) -> None:
 
 
 def _credentials(
-    given: dict[str, Any], spec: Any, attrs: dict[str, Any]
+    given: dict[str, Any], spec: ConnectionSpec, attrs: dict[str, Any]
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
-    """Check the given secrets by name; messages never quote a value.
+    """Check the given secrets by their spec; messages never quote a value.
 
-    As in the configuration document, an AWS `access_key_id` may come with the credentials:
-    it is not a secret, so it moves to the connection's settings.
+    As in the configuration document, a setting the spec accepts among the credentials (the
+    AWS `access_key_id`, not a secret) moves to the connection's settings.
     """
     secrets: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     for name, value in given.items():
-        if name == "access_key_id" and name in spec.settings:
-            if not isinstance(value, str) or not value.strip():
-                errors[name] = ["Must be a non-empty string."]
-            else:
-                attrs["access_key_id"] = value.strip()
+        if name in spec.settings and spec.field(name).in_credentials:
+            try:
+                attrs[name] = spec.field(name).clean_given(value)
+            except SettingError as exc:
+                errors[name] = [exc.sentence]
         elif name not in spec.secrets:
             errors[name] = [f"Unknown credential; {spec.kind} takes {', '.join(spec.secrets)}."]
-        elif name == "service_account_json":
-            info = value
-            if isinstance(value, str):
-                try:
-                    info = json.loads(value)
-                except ValueError:
-                    info = None
-            missing = [k for k in SERVICE_ACCOUNT_KEYS if not (info or {}).get(k)]
-            if not isinstance(info, dict):
-                errors[name] = ["Must be the service-account JSON object."]
-            elif missing:
-                errors[name] = [f"The service-account JSON lacks {', '.join(missing)}."]
-            else:
-                secrets[name] = info
-        elif not isinstance(value, str) or not value.strip():
-            errors[name] = ["Must be a non-empty string."]
         else:
-            secrets[name] = value.strip()
+            try:
+                secrets[name] = spec.field(name).clean(value)
+            except SettingError as exc:
+                errors[name] = [exc.sentence]
     return secrets, errors
 
 
@@ -289,10 +291,9 @@ class AliasMappingSerializer(CleanModelSerializer):
 
     def save(self, **kwargs: Any) -> AliasMapping:
         with transaction.atomic():
-            alias = self.validated_data.get("alias") or self.instance.alias
-            active = self.validated_data.get(
-                "is_active", self.instance.is_active if self.instance else True
-            )
+            instance = self.instance
+            alias = self.validated_data.get("alias") or (instance.alias if instance else None)
+            active = self.validated_data.get("is_active", instance.is_active if instance else True)
             if active:
                 others = AliasMapping.objects.select_for_update().filter(
                     alias=alias, is_active=True

@@ -25,6 +25,8 @@ SERVICE_ACCOUNT = {
     "project_id": "contoso-ai",
     "client_email": "byok@contoso-ai.iam.gserviceaccount.com",
     "private_key": "-----BEGIN PRIVATE KEY-----\nMIIEadminplaintextkeymaterial\n-----END PRIVATE KEY-----\n",
+    # Every key file Google issues has it, and google-auth cannot mint a token without it.
+    "token_uri": "https://oauth2.googleapis.com/token",
 }
 ADD_URL = reverse("admin:providers_connection_add")
 CHANGELIST_URL = reverse("admin:providers_connection_changelist")
