@@ -7,7 +7,8 @@
 - `CleanModelSerializer`: runs the model's own `full_clean()` (field checks, `clean()`, and
   constraints) on the instance about to be saved, so the API enforces the same rules as the
   console and the admin, and reports them as field errors.
-- Pagination: page numbers for small catalogues, a cursor on creation time for logs.
+- Pagination, one of each kind: page numbers for catalogues (`CataloguePage`), a cursor
+  newest first for logs (`NewestFirstCursor`).
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, QuerySet
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.pagination import BasePagination, CursorPagination, PageNumberPagination
 from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from core.audit import AuditSource, audit_context
 from core.permissions import RoleCapability
@@ -38,13 +40,28 @@ class CataloguePage(PageNumberPagination):
     max_page_size = 500
 
 
-class NewestFirstCursor(CursorPagination):
-    """Logs grow without bound: keyset pages stay fast however deep one reads."""
+# Every log reads newest first; the id breaks ties between rows of the same moment.
+NEWEST_FIRST = ("-created_at", "-id")
 
-    ordering = ("-created_at",)
+
+class NewestFirstCursor(CursorPagination):
+    """Logs grow without bound: keyset pages stay fast however deep one reads.
+
+    Every log viewset declares `pagination_class = NewestFirstCursor` and nothing more. A log
+    timed by another column (health checks: `checked_at`) names its order in the view's
+    `ordering`, DRF's own attribute for a view's default order, instead of subclassing this.
+    """
+
+    ordering: str | list[str] | tuple[str, ...] = NEWEST_FIRST
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_ordering(self, request: Request, queryset: QuerySet, view: APIView) -> tuple[str, ...]:
+        ordering = getattr(view, "ordering", None)
+        if ordering:
+            return (ordering,) if isinstance(ordering, str) else tuple(ordering)
+        return super().get_ordering(request, queryset, view)
 
 
 def drf_errors(exc: DjangoValidationError) -> dict[str, Any] | list[str]:
@@ -97,7 +114,8 @@ class ConsoleViewSet(viewsets.GenericViewSet):
     """Role-checked, audited viewset base; subclasses declare queryset, serializer, roles."""
 
     permission_classes = [RoleCapability]
-    pagination_class = CataloguePage
+    # Typed as DRF's own attribute, so a log viewset may set a cursor class instead.
+    pagination_class: type[BasePagination] | None = CataloguePage
     read_capability = "view_config"
     write_capability = "configure"
     # Ids, keys, kinds and names are all slugs; anything else (e.g. a NUL byte, which

@@ -107,17 +107,14 @@ class AliasMappingViewSet(CrudViewSet):
     filterset_class = filters.AliasMappingFilter
 
 
-class HealthCheckCursor(NewestFirstCursor):
-    ordering = ("-checked_at", "-id")
-
-
 class HealthCheckViewSet(ReadOnlyViewSet):
     """Health-check and connection-test history, newest first."""
 
     serializer_class = HealthCheckSerializer
     filterset_class = filters.HealthCheckFilter
     read_capability = "view_logs"
-    pagination_class = HealthCheckCursor
+    pagination_class = NewestFirstCursor
+    ordering = ("-checked_at", "-id")  # checks are timed by `checked_at`
 
     def get_queryset(self) -> QuerySet[HealthCheck]:
         return HealthCheck.objects.select_related("connection", "triggered_by")

@@ -72,12 +72,10 @@ def skill_error_response(exc: SkillError) -> Response:
     return Response({"code": exc.code, "detail": exc.message}, status=code)
 
 
-class InvocationCursor(NewestFirstCursor):
-    ordering = ("-created_at",)
-
-
 class RunViewSet(ReadOnlyViewSet):
     """A page of runs reads its outbound request ids in one query, not one per run."""
+
+    pagination_class = NewestFirstCursor
 
     def paginate_queryset(self, queryset: Any) -> list[Any] | None:
         page = super().paginate_queryset(queryset)
@@ -91,7 +89,6 @@ class InvocationViewSet(RunViewSet):
 
     serializer_class = InvocationSerializer
     filterset_class = filters.InvocationFilter
-    pagination_class = InvocationCursor
     read_capability = "view_logs"
     write_capability = "run"
     lookup_value_regex = UUID_PATTERN
@@ -150,16 +147,11 @@ class InvocationViewSet(RunViewSet):
         return self.get_serializer(self.get_queryset().get(pk=invocation.pk)).data
 
 
-class AgentRunCursor(NewestFirstCursor):
-    ordering = ("-created_at",)
-
-
 class AgentRunViewSet(RunViewSet):
     """Agent runs with their steps; POST {agent, goal} starts one."""
 
     serializer_class = AgentRunSerializer
     filterset_class = filters.AgentRunFilter
-    pagination_class = AgentRunCursor
     read_capability = "view_logs"
     write_capability = "run"
     lookup_value_regex = UUID_PATTERN
