@@ -8,8 +8,9 @@ import pytest
 from django.urls import resolve
 from django.utils import timezone
 
-from core.api import CataloguePage, NewestFirstCursor
+from core.api import CataloguePage, NewestFirstCursor, NewestFirstKeyset
 from providers.models import Connection, HealthCheck, Provider
+from providers.outbound.models import OutboundRequest
 from skills.models import Invocation, Skill
 
 pytestmark = pytest.mark.django_db
@@ -33,8 +34,14 @@ def test_catalogues_page_by_number(path) -> None:
     assert resolve(path).func.cls.pagination_class is CataloguePage
 
 
+def test_the_outbound_log_pages_with_the_cursor_s_keyset_variant() -> None:
+    assert resolve("/api/v1/outbound-requests/").func.cls.pagination_class is NewestFirstKeyset
+    assert issubclass(NewestFirstKeyset, NewestFirstCursor)
+
+
 def test_no_log_has_a_pagination_class_of_its_own() -> None:
-    assert not NewestFirstCursor.__subclasses__()
+    assert NewestFirstCursor.__subclasses__() == [NewestFirstKeyset]
+    assert not NewestFirstKeyset.__subclasses__()
     assert not CataloguePage.__subclasses__()
 
 
@@ -68,3 +75,37 @@ def test_runs_of_the_same_moment_are_each_read_once(client_for) -> None:
     _, rows = _walk(client_for("auditor_user"), "/api/v1/invocations/", {"page_size": 2})
     assert sorted(r["id"] for r in rows) == sorted(str(r.pk) for r in runs)
     assert [r["id"] for r in rows] == sorted((str(r.pk) for r in runs), reverse=True)
+
+
+def test_the_outbound_log_keeps_its_answer_and_its_filters_across_pages(client_for) -> None:
+    azure = Provider.objects.create(kind="azure_openai", name="Azure OpenAI")
+    now = timezone.now()
+    OutboundRequest.objects.bulk_create(
+        OutboundRequest(
+            created_at=now - timedelta(seconds=i // 2),  # pairs share a moment
+            provider=azure,
+            purpose="invocation",
+            method="POST",
+            host="a.example" if i % 3 else "b.example",
+            path="/x",
+        )
+        for i in range(12)
+    )
+    pages, rows = _walk(
+        client_for("auditor_user"),
+        "/api/v1/outbound-requests/",
+        {"host": "a.example", "page_size": 3},
+    )
+    assert [set(body) for body in pages] == [{"next", "next_cursor", "results"}] * 3
+    assert [bool(body["next_cursor"]) for body in pages] == [True, True, False]
+    expected = OutboundRequest.objects.filter(host="a.example").order_by("-created_at", "-id")
+    assert [r["id"] for r in rows] == list(expected.values_list("pk", flat=True))
+
+
+def test_the_page_and_the_api_refuse_the_same_page_sizes(client, client_for, admin_user) -> None:
+    api = client_for("admin_user").get("/api/v1/outbound-requests/", {"page_size": "501"})
+    assert api.status_code == 400
+    (message,) = api.json()["page_size"]
+    client.force_login(admin_user)
+    html = client.get("/validation/", {"page_size": "501"}).content.decode()
+    assert f"Page size: {message}" in html

@@ -1,0 +1,87 @@
+"""One FilterSet per log: the console's page and the API list filter with the same class.
+
+Each test would fail were the console and the API to define a log's filters apart again: the
+class each uses, every filter drawn on the page and offered by the API, and a filter added to
+the FilterSet alone taking effect on both.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import django_filters
+import pytest
+from django.urls import resolve
+from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.renderers import OpenApiJsonRenderer
+
+from providers.filtersets import OutboundRequestFilter
+from providers.models import Provider
+from providers.outbound.models import OutboundRequest
+
+pytestmark = pytest.mark.django_db
+
+LOGS = [
+    ("/validation/", "/api/v1/outbound-requests/", OutboundRequestFilter),
+]
+
+
+def _api_parameters(path: str) -> set[str]:
+    document = SchemaGenerator().get_schema(request=None, public=True)
+    schema = json.loads(OpenApiJsonRenderer().render(document))
+    return {p["name"] for p in schema["paths"][path]["get"]["parameters"]}
+
+
+@pytest.mark.parametrize(("page", "api", "filterset_class"), LOGS)
+def test_it_filters_the_page_and_the_api_with_one_filterset(
+    client, admin_user, page, api, filterset_class
+) -> None:
+    assert resolve(api).func.cls.filterset_class is filterset_class
+    client.force_login(admin_user)
+    response = client.get(page)
+    assert type(response.context["filterset"]) is filterset_class
+    html = response.content.decode()
+    drawn = {name for name in filterset_class.base_filters if f'name="{name}"' in html}
+    assert drawn == set(filterset_class.base_filters)
+    assert set(filterset_class.base_filters) <= _api_parameters(api)
+
+
+def test_a_filter_added_to_the_outbound_filterset_shows_on_both(
+    monkeypatch, client, client_for, admin_user
+) -> None:
+    azure = Provider.objects.create(kind="azure_openai", name="Azure OpenAI")
+    now = timezone.now()
+    for i, host in enumerate(("a.example", "b.example")):
+        OutboundRequest.objects.create(
+            created_at=now - timedelta(seconds=i),
+            provider=azure,
+            purpose="invocation",
+            method="POST",
+            host=host,
+            path="/x",
+            provider_request_id=f"req-{host}",
+        )
+    hostname = django_filters.CharFilter(field_name="host", label="Hostname")
+    monkeypatch.setitem(OutboundRequestFilter.base_filters, "hostname", hostname)
+
+    client.force_login(admin_user)
+    html = client.get("/validation/", {"hostname": "b.example"}).content.decode()
+    assert 'name="hostname"' in html
+    assert "req-b.example" in html
+    assert "req-a.example" not in html
+    api = client_for("admin_user").get("/api/v1/outbound-requests/", {"hostname": "b.example"})
+    assert [r["host"] for r in api.json()["results"]] == ["b.example"]
+
+
+def test_the_page_and_the_api_refuse_a_bad_filter_in_the_same_words(
+    client, client_for, admin_user
+) -> None:
+    client.force_login(admin_user)
+    html = client.get("/validation/", {"status_code": "999"}).content.decode()
+    api = client_for("admin_user").get("/api/v1/outbound-requests/", {"status_code": "999"})
+    assert api.status_code == 400
+    (message,) = api.json()["status_code"]
+    assert message == "Ensure this value is less than or equal to 599."
+    assert message in html
