@@ -69,7 +69,12 @@ class IntegerFilter(django_filters.NumberFilter):
 
 class OutboundFilterForm(forms.Form):
     """The outbound filters' checks beyond each field's own: names become the ids the log's
-    indexes hold, and moments become UTC."""
+    indexes hold, and moments become UTC.
+
+    What was typed goes into a message as a parameter, never into its text: django-filter
+    formats every message with its parameters (`message % params`), and a `%` in a name
+    would otherwise be a 500.
+    """
 
     def clean_provider(self) -> int | None:
         kind = self.cleaned_data.get("provider")
@@ -77,7 +82,9 @@ class OutboundFilterForm(forms.Form):
             return None
         provider = Provider.objects.filter(kind=kind).values_list("id", flat=True).first()
         if provider is None:
-            raise forms.ValidationError(f"Provider {kind} is not set up.")
+            raise forms.ValidationError(
+                "Provider %(kind)s is not set up.", code="invalid", params={"kind": kind}
+            )
         return provider
 
     def clean_connection(self) -> int | None:
@@ -86,7 +93,9 @@ class OutboundFilterForm(forms.Form):
             return None
         conn = Connection.objects.filter(name=name).values_list("id", flat=True).first()
         if conn is None:
-            raise forms.ValidationError(f"Unknown connection {name!r}.")
+            raise forms.ValidationError(
+                "Unknown connection %(name)r.", code="invalid", params={"name": name}
+            )
         return conn
 
     def clean_since(self) -> datetime | None:
