@@ -9,13 +9,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from console.forms import InvocationFilterForm
+from console.forms import PageForm
 from console.views.base import page_query, paginate
 from core.access import requires
 from core.api import DEFAULT_LOG_PAGE, InvalidCursor, keyset_size
 from providers.filtersets import OutboundRequestFilter
 from providers.outbound import queries
 from providers.outbound.models import OutboundRequest
+from skills.filtersets import InvocationFilter
 from skills.models import Invocation
 
 
@@ -86,19 +87,26 @@ def outbound_cells(rows: list[OutboundRequest]) -> list[dict[str, Any]]:
 
 @requires("view_logs")
 def invocations(request: HttpRequest) -> HttpResponse:
-    """The generative AI log: every skill run, newest first, filtered by skill/status/route."""
-    form = InvocationFilterForm(request.GET)
+    """The generative AI log: every skill run, newest first, filtered as `/api/v1/invocations/`
+    is (one `InvocationFilter`)."""
+    filterset = InvocationFilter(
+        request.GET, queryset=Invocation.objects.select_related("skill", "provider", "connection")
+    )
+    pager = PageForm(request.GET)
     rows, prev_query, next_query = None, "", ""
-    if form.is_valid():
-        queryset = Invocation.objects.filter(**form.filters()).select_related(
-            "skill", "provider", "connection"
-        )
-        rows = paginate(queryset.order_by("-created_at", "-id"), form.cleaned_data.get("page"))
+    if filterset.is_valid() and pager.is_valid():
+        rows = paginate(filterset.qs.order_by("-created_at", "-id"), pager.cleaned_data["page"])
         if rows.has_next:
             next_query = page_query(request, rows.number + 1)
         if rows.has_previous:
             prev_query = page_query(request, rows.number - 1)
-    context = {"form": form, "rows": rows, "next_query": next_query, "prev_query": prev_query}
+    context = {
+        "filterset": filterset,
+        "pager": pager,
+        "rows": rows,
+        "next_query": next_query,
+        "prev_query": prev_query,
+    }
     return render(request, "console/invocations.html", context)
 
 

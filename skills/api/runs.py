@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api import NewestFirstCursor, ReadOnlyViewSet
-from skills.api import filters
+from skills import filtersets
 from skills.api.serializers import (
     AgentRunRequestSerializer,
     AgentRunSerializer,
@@ -88,7 +88,7 @@ class InvocationViewSet(RunViewSet):
     """The generative AI log; POST runs a skill, `cancel` stops a queued or running one."""
 
     serializer_class = InvocationSerializer
-    filterset_class = filters.InvocationFilter
+    filterset_class = filtersets.InvocationFilter
     read_capability = "view_logs"
     write_capability = "run"
     lookup_value_regex = UUID_PATTERN
@@ -151,7 +151,7 @@ class AgentRunViewSet(RunViewSet):
     """Agent runs with their steps; POST {agent, goal} starts one."""
 
     serializer_class = AgentRunSerializer
-    filterset_class = filters.AgentRunFilter
+    filterset_class = filtersets.AgentRunFilter
     read_capability = "view_logs"
     write_capability = "run"
     lookup_value_regex = UUID_PATTERN

@@ -20,11 +20,14 @@ from drf_spectacular.renderers import OpenApiJsonRenderer
 from providers.filtersets import OutboundRequestFilter
 from providers.models import Provider
 from providers.outbound.models import OutboundRequest
+from skills.filtersets import AgentRunFilter, InvocationFilter
+from skills.models import Invocation, Skill
 
 pytestmark = pytest.mark.django_db
 
 LOGS = [
     ("/validation/", "/api/v1/outbound-requests/", OutboundRequestFilter),
+    ("/invocations/", "/api/v1/invocations/", InvocationFilter),
 ]
 
 
@@ -46,6 +49,11 @@ def test_it_filters_the_page_and_the_api_with_one_filterset(
     drawn = {name for name in filterset_class.base_filters if f'name="{name}"' in html}
     assert drawn == set(filterset_class.base_filters)
     assert set(filterset_class.base_filters) <= _api_parameters(api)
+
+
+def test_agent_runs_are_filtered_by_the_skills_app_filterset() -> None:
+    """No console page lists agent runs yet; the API's filters live with the others."""
+    assert resolve("/api/v1/agent-runs/").func.cls.filterset_class is AgentRunFilter
 
 
 def test_a_filter_added_to_the_outbound_filterset_shows_on_both(
@@ -73,6 +81,37 @@ def test_a_filter_added_to_the_outbound_filterset_shows_on_both(
     assert "req-a.example" not in html
     api = client_for("admin_user").get("/api/v1/outbound-requests/", {"hostname": "b.example"})
     assert [r["host"] for r in api.json()["results"]] == ["b.example"]
+
+
+def test_a_filter_added_to_the_invocation_filterset_shows_on_both(
+    monkeypatch, client, client_for, admin_user
+) -> None:
+    skill = Skill.objects.create(key="s", name="S", group="itsm", capability="summarize")
+    Invocation.objects.create(skill=skill, model="gpt-4o-2024")
+    Invocation.objects.create(skill=skill, model="claude-sonnet")
+    model = django_filters.CharFilter(field_name="model", label="Model")
+    monkeypatch.setitem(InvocationFilter.base_filters, "model", model)
+
+    client.force_login(admin_user)
+    html = client.get("/invocations/", {"model": "claude-sonnet"}).content.decode()
+    assert 'name="model"' in html
+    assert "<code>claude-sonnet</code>" in html
+    assert "gpt-4o-2024" not in html
+    api = client_for("admin_user").get("/api/v1/invocations/", {"model": "claude-sonnet"})
+    assert [r["model"] for r in api.json()["results"]] == ["claude-sonnet"]
+
+
+def test_a_skill_is_a_list_on_the_page_and_a_key_in_the_api(client, client_for, admin_user) -> None:
+    """The page offers the skills by name; the API answers an unknown key with no rows."""
+    skill = Skill.objects.create(key="summarize", name="Summarize", group="itsm", capability="x")
+    Invocation.objects.create(skill=skill)
+    client.force_login(admin_user)
+    html = client.get("/invocations/", {"skill": "summarize"}).content.decode()
+    assert '<option value="summarize" selected>Summarize</option>' in html
+    api = client_for("admin_user")
+    assert len(api.get("/api/v1/invocations/", {"skill": "summarize"}).json()["results"]) == 1
+    unknown = api.get("/api/v1/invocations/", {"skill": "no_such_skill"})
+    assert (unknown.status_code, unknown.json()["results"]) == (200, [])
 
 
 def test_the_page_and_the_api_refuse_a_bad_filter_in_the_same_words(
