@@ -69,13 +69,8 @@ def skill_run_form(skill: Skill, data: Any = None) -> forms.Form:
 
 
 class PageForm(forms.Form):
-    """The page number of a log the console pages by number (the generative AI log). Its
-    filters are the API's FilterSet (`skills.filtersets`); the page is the console's own,
-    the API's lists being cursors."""
+    """The page number of a log the console pages by number (the generative AI log, the
+    audit trail). Its filters are the API's FilterSets (`skills.filtersets`,
+    `auditlog.filtersets`); the page is the console's own, the API's lists being cursors."""
 
-    page = forms.IntegerField(required=False, min_value=1, max_value=10_000)
-
-
-class AuditFilterForm(forms.Form):
-    object_type = forms.CharField(required=False, max_length=60, label="Object type")
     page = forms.IntegerField(required=False, min_value=1, max_value=10_000)

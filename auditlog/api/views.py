@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from auditlog.api.serializers import AuditEventSerializer
+from auditlog.filtersets import AuditEventFilter
 from auditlog.models import AuditEvent
 from core.api import NewestFirstCursor, ReadOnlyViewSet
 
@@ -13,5 +14,5 @@ class AuditEventViewSet(ReadOnlyViewSet):
     serializer_class = AuditEventSerializer
     read_capability = "view_audit"
     pagination_class = NewestFirstCursor
-    filterset_fields = ["object_type", "object_id", "source", "action", "actor__username"]
+    filterset_class = AuditEventFilter
     queryset = AuditEvent.objects.select_related("actor")

@@ -17,6 +17,8 @@ from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 
+from auditlog.filtersets import AuditEventFilter
+from auditlog.models import AuditEvent
 from providers.filtersets import OutboundRequestFilter
 from providers.models import Provider
 from providers.outbound.models import OutboundRequest
@@ -28,6 +30,7 @@ pytestmark = pytest.mark.django_db
 LOGS = [
     ("/validation/", "/api/v1/outbound-requests/", OutboundRequestFilter),
     ("/invocations/", "/api/v1/invocations/", InvocationFilter),
+    ("/audit/", "/api/v1/audit-events/", AuditEventFilter),
 ]
 
 
@@ -99,6 +102,43 @@ def test_a_filter_added_to_the_invocation_filterset_shows_on_both(
     assert "gpt-4o-2024" not in html
     api = client_for("admin_user").get("/api/v1/invocations/", {"model": "claude-sonnet"})
     assert [r["model"] for r in api.json()["results"]] == ["claude-sonnet"]
+
+
+def test_a_filter_added_to_the_audit_filterset_shows_on_both(
+    monkeypatch, client, client_for, admin_user
+) -> None:
+    for name in ("contoso-prod", "fabrikam-test"):
+        AuditEvent.objects.create(
+            source="api", action="update", object_type="providers.connection", object_repr=name
+        )
+    object_repr = django_filters.CharFilter(field_name="object_repr", label="Object")
+    monkeypatch.setitem(AuditEventFilter.base_filters, "object_repr", object_repr)
+
+    client.force_login(admin_user)
+    html = client.get("/audit/", {"object_repr": "fabrikam-test"}).content.decode()
+    assert 'name="object_repr"' in html
+    assert "<strong>fabrikam-test</strong>" in html
+    assert "contoso-prod" not in html
+    api = client_for("admin_user").get("/api/v1/audit-events/", {"object_repr": "fabrikam-test"})
+    assert [r["object_repr"] for r in api.json()["results"]] == ["fabrikam-test"]
+
+
+def test_an_object_type_matches_in_any_case_on_both(client, client_for, admin_user) -> None:
+    """The console always matched types whatever the case typed; the API now does too."""
+    AuditEvent.objects.create(
+        source="api", action="update", object_type="providers.connection", object_repr="mine"
+    )
+    AuditEvent.objects.create(
+        source="api", action="update", object_type="skills.skill", object_repr="other"
+    )
+    client.force_login(admin_user)
+    html = client.get("/audit/", {"object_type": "Providers.Connection"}).content.decode()
+    assert "<strong>mine</strong>" in html
+    assert "<strong>other</strong>" not in html
+    api = client_for("admin_user").get(
+        "/api/v1/audit-events/", {"object_type": "PROVIDERS.connection"}
+    )
+    assert [r["object_repr"] for r in api.json()["results"]] == ["mine"]
 
 
 def test_a_skill_is_a_list_on_the_page_and_a_key_in_the_api(client, client_for, admin_user) -> None:
