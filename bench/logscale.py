@@ -16,9 +16,10 @@ from django.test import Client
 from django.utils import timezone
 
 from bench.common import Row, fmt_pcts, percentile, time_ms
+from core.api import encode_cursor
 from providers.models import Connection, Provider
 from providers.outbound.models import OutboundRequest
-from providers.outbound.queries import encode_cursor, filtered, page
+from providers.outbound.queries import filtered, page
 
 SIZES = (10_000, 100_000, 1_000_000)
 TARGET_MS = 50.0

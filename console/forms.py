@@ -1,5 +1,6 @@
 """The console's forms: the connection form (a customer-owned subclass of the admin's
-write-only form), alias mapping, a skill's Run form and the log filters.
+write-only form), alias mapping, a skill's Run form and a log's page number (a log's filters
+are its app's FilterSet, shared with the API).
 
 Validation lives in the models and the shared forms; these only narrow the choices a console
 user is offered, so one rule set serves the admin, the API and the console.
@@ -11,10 +12,9 @@ from typing import Any
 
 from django import forms
 
-from providers.choices import ConnectionOwner, ProviderKind, Route
+from providers.choices import ConnectionOwner, ProviderKind
 from providers.forms import ConnectionAdminForm
 from providers.models import AliasMapping, Connection, ModelAlias, Provider
-from skills.choices import InvocationStatus
 from skills.models import Skill
 
 
@@ -68,26 +68,9 @@ def skill_run_form(skill: Skill, data: Any = None) -> forms.Form:
     return form_class(data)
 
 
-class InvocationFilterForm(forms.Form):
-    """Filters of the generative AI log."""
+class PageForm(forms.Form):
+    """The page number of a log the console pages by number (the generative AI log, the
+    audit trail). Its filters are the API's FilterSets (`skills.filtersets`,
+    `auditlog.filtersets`); the page is the console's own, the API's lists being cursors."""
 
-    skill = forms.ModelChoiceField(
-        queryset=Skill.objects.order_by("name"),
-        to_field_name="key",
-        required=False,
-        empty_label="Any skill",
-    )
-    status = forms.ChoiceField(
-        choices=[("", "Any status"), *InvocationStatus.choices], required=False
-    )
-    route = forms.ChoiceField(choices=[("", "Any route"), *Route.choices], required=False)
-    page = forms.IntegerField(required=False, min_value=1, max_value=10_000)
-
-    def filters(self) -> dict[str, Any]:
-        data = self.cleaned_data
-        return {n: data[n] for n in ("skill", "status", "route") if data.get(n)}
-
-
-class AuditFilterForm(forms.Form):
-    object_type = forms.CharField(required=False, max_length=60, label="Object type")
     page = forms.IntegerField(required=False, min_value=1, max_value=10_000)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -160,11 +160,10 @@ class Connection(models.Model):
 
     # -- secrets ---------------------------------------------------------------------------
     def _stored_secrets(self) -> dict[str, Any]:
-        # The encrypted field holds a dict, though its column (and so its static type) is text.
-        return dict(cast("dict[str, Any]", self.secrets))
+        return dict(self.secrets)
 
     def _store_secrets(self, values: dict[str, Any]) -> None:
-        self.secrets = cast("str", values)  # see _stored_secrets
+        self.secrets = values
         self.secret_hints = {name: crypto.mask(str(v)) for name, v in values.items()}
         self.secret_version = (self.secret_version or 0) + 1
 

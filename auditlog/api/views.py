@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-from rest_framework import mixins, viewsets
-from rest_framework.pagination import CursorPagination
-
 from auditlog.api.serializers import AuditEventSerializer
+from auditlog.filtersets import AuditEventFilter
 from auditlog.models import AuditEvent
-from core.permissions import RoleCapability
+from core.api import NewestFirstCursor, ReadOnlyViewSet
 
 
-class AuditCursor(CursorPagination):
-    ordering = ("-created_at", "-id")
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 500
-
-
-class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AuditEventViewSet(ReadOnlyViewSet):
     """Configuration history: who changed what, when, from where (secrets masked)."""
 
     serializer_class = AuditEventSerializer
-    permission_classes = [RoleCapability]
     read_capability = "view_audit"
-    pagination_class = AuditCursor
+    pagination_class = NewestFirstCursor
+    filterset_class = AuditEventFilter
     queryset = AuditEvent.objects.select_related("actor")
-    filterset_fields = ["object_type", "object_id", "source", "action", "actor__username"]

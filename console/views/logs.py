@@ -4,46 +4,55 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from console.forms import InvocationFilterForm
+from console.forms import PageForm
 from console.views.base import page_query, paginate
 from core.access import requires
-from providers.filtersets import OutboundFilterForm
+from core.api import DEFAULT_LOG_PAGE, InvalidCursor, keyset_size
+from providers.filtersets import OutboundRequestFilter
 from providers.outbound import queries
 from providers.outbound.models import OutboundRequest
+from skills.filtersets import InvocationFilter
 from skills.models import Invocation
 
 
 @requires("view_logs")
 def validation(request: HttpRequest) -> HttpResponse:
-    """BYOK validation: the outbound HTTPS log, filtered, newest first, paged by cursor."""
-    form = OutboundFilterForm(request.GET)
-    result, cursor_error = None, ""
-    if form.is_valid():
-        filters, since, until = form.query()
+    """BYOK validation: the outbound HTTPS log, filtered, newest first, paged by cursor.
+
+    The API's filters (`OutboundRequestFilter`) and keyset (`queries.page`), so the page and
+    `/api/v1/outbound-requests/` take the same parameters and refuse the same values.
+    """
+    filterset = OutboundRequestFilter(request.GET)
+    result, page_error = None, ""
+    if filterset.is_valid():
         try:
+            size = keyset_size(request.GET.get("page_size"))
             result = queries.page(
-                queries.filtered(filters, since=since, until=until),
+                filterset.qs,
                 cursor=request.GET.get("cursor") or None,
-                size=form.cleaned_data.get("page_size") or 50,
+                size=size or DEFAULT_LOG_PAGE,
                 columns=queries.LIST_COLUMNS,
             )
-        except queries.InvalidCursor as exc:
-            cursor_error = str(exc)
+        except ValidationError as exc:
+            page_error = f"Page size: {' '.join(exc.messages)}"
+        except InvalidCursor as exc:
+            page_error = str(exc)
     next_query = ""
     if result and result.next_cursor:
         params = request.GET.copy()
         params["cursor"] = result.next_cursor
         next_query = params.urlencode()
     context = {
-        "form": form,
+        "filterset": filterset,
         "page": result,
         "rows": outbound_cells(result.rows) if result else [],
         "next_query": next_query,
-        "cursor_error": cursor_error,
+        "page_error": page_error,
     }
     template = "console/_outbound_rows.html" if request.htmx else "console/validation.html"
     return render(request, template, context)
@@ -78,19 +87,26 @@ def outbound_cells(rows: list[OutboundRequest]) -> list[dict[str, Any]]:
 
 @requires("view_logs")
 def invocations(request: HttpRequest) -> HttpResponse:
-    """The generative AI log: every skill run, newest first, filtered by skill/status/route."""
-    form = InvocationFilterForm(request.GET)
+    """The generative AI log: every skill run, newest first, filtered as `/api/v1/invocations/`
+    is (one `InvocationFilter`)."""
+    filterset = InvocationFilter(
+        request.GET, queryset=Invocation.objects.select_related("skill", "provider", "connection")
+    )
+    pager = PageForm(request.GET)
     rows, prev_query, next_query = None, "", ""
-    if form.is_valid():
-        queryset = Invocation.objects.filter(**form.filters()).select_related(
-            "skill", "provider", "connection"
-        )
-        rows = paginate(queryset.order_by("-created_at", "-id"), form.cleaned_data.get("page"))
+    if filterset.is_valid() and pager.is_valid():
+        rows = paginate(filterset.qs.order_by("-created_at", "-id"), pager.cleaned_data["page"])
         if rows.has_next:
             next_query = page_query(request, rows.number + 1)
         if rows.has_previous:
             prev_query = page_query(request, rows.number - 1)
-    context = {"form": form, "rows": rows, "next_query": next_query, "prev_query": prev_query}
+    context = {
+        "filterset": filterset,
+        "pager": pager,
+        "rows": rows,
+        "next_query": next_query,
+        "prev_query": prev_query,
+    }
     return render(request, "console/invocations.html", context)
 
 

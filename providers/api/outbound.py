@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, viewsets
-from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.request import Request
-from rest_framework.response import Response
+from rest_framework import serializers
 
-from core.permissions import RoleCapability
-from providers.filtersets import OutboundFilterForm
+from core.api import NewestFirstKeyset, ReadOnlyViewSet
+from providers.filtersets import OutboundRequestFilter
+from providers.models import Connection, Provider
 from providers.outbound import queries
 from providers.outbound.models import OutboundRequest
 
@@ -52,8 +47,12 @@ def _uuid_text(value: Any) -> str | None:
 
 
 class OutboundRequestSerializer(serializers.ModelSerializer):
-    provider = serializers.SlugRelatedField(slug_field="kind", read_only=True)
-    connection = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    provider: serializers.SlugRelatedField[Provider] = serializers.SlugRelatedField(
+        slug_field="kind", read_only=True
+    )
+    connection: serializers.SlugRelatedField[Connection] = serializers.SlugRelatedField(
+        slug_field="name", read_only=True
+    )
     invocation = serializers.UUIDField(source="invocation_id", read_only=True)
     agent_run = serializers.UUIDField(source="agent_run_id", read_only=True)
 
@@ -100,70 +99,25 @@ class OutboundRequestSerializer(serializers.ModelSerializer):
         """
         data = {name: getattr(instance, name) for name in _AS_STORED}
         data["created_at"] = _STAMP.to_representation(instance.created_at)
-        data["provider"] = instance.provider.kind if instance.provider_id is not None else None
-        data["connection"] = (
-            instance.connection.name if instance.connection_id is not None else None
-        )
+        provider, connection = instance.provider, instance.connection
+        data["provider"] = provider.kind if provider is not None else None
+        data["connection"] = connection.name if connection is not None else None
         data["invocation"] = _uuid_text(instance.invocation_id)
         data["agent_run"] = _uuid_text(instance.agent_run_id)
         return {name: data[name] for name in self.Meta.fields}
 
 
-_OUTBOUND_PARAMS = [
-    OpenApiParameter("provider", str, description="Provider kind, e.g. azure_openai"),
-    OpenApiParameter("connection", str, description="Connection name"),
-    OpenApiParameter("route", str, enum=["byok", "oem"]),
-    OpenApiParameter("host", str),
-    OpenApiParameter("status_code", int),
-    OpenApiParameter("purpose", str),
-    OpenApiParameter("invocation", OpenApiTypes.UUID),
-    OpenApiParameter("since", OpenApiTypes.DATETIME),
-    OpenApiParameter("until", OpenApiTypes.DATETIME),
-    OpenApiParameter("cursor", str, description="next_cursor of the previous page"),
-    OpenApiParameter("page_size", int, description="1-500, default 50"),
-]
+class OutboundRequestViewSet(ReadOnlyViewSet):
+    """The outbound HTTPS log: every request sent to a provider, newest first.
 
-
-class OutboundRequestViewSet(viewsets.GenericViewSet):
-    """The outbound HTTPS log: every request sent to a provider, newest first."""
+    The console's validation page filters with the same `OutboundRequestFilter` and pages
+    with the same keyset (`queries.page` is `NewestFirstKeyset`'s page).
+    """
 
     serializer_class = OutboundRequestSerializer
-    permission_classes = [RoleCapability]
+    filterset_class = OutboundRequestFilter
+    pagination_class = NewestFirstKeyset
     read_capability = "view_logs"
-    queryset = queries.OutboundRequest.objects.none()
-
-    @extend_schema(parameters=_OUTBOUND_PARAMS)
-    def list(self, request: Request) -> Response:
-        params = request.query_params
-        form = OutboundFilterForm(params)
-        if not form.is_valid():
-            raise ValidationError(form.errors)
-        filters, since, until = form.query()
-        try:
-            result = queries.page(
-                queries.filtered(filters, since=since, until=until),
-                cursor=params.get("cursor") or None,
-                size=form.cleaned_data.get("page_size") or 50,
-            )
-        except queries.InvalidCursor as exc:
-            raise ValidationError({"cursor": [str(exc)]}) from exc
-        next_url = None
-        if result.next_cursor:
-            query = params.copy()
-            query["cursor"] = result.next_cursor
-            next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
-        return Response(
-            {
-                "next": next_url,
-                "next_cursor": result.next_cursor,
-                "results": self.get_serializer(result.rows, many=True).data,
-            }
-        )
-
-    def retrieve(self, request: Request, pk: str | None = None) -> Response:
-        if not str(pk).isdigit():
-            raise NotFound()
-        row = get_object_or_404(
-            queries.OutboundRequest.objects.select_related("provider", "connection"), pk=pk
-        )
-        return Response(self.get_serializer(row).data)
+    lookup_value_regex = "[0-9]+"
+    # How a row is read (the filters say which rows): its related rows only as shown.
+    queryset = queries.listed()

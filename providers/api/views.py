@@ -17,8 +17,7 @@ from core.api import (
     ReadOnlyViewSet,
     drf_errors,
 )
-from providers import services
-from providers.api import filters
+from providers import filtersets, services
 from providers.api.serializers import (
     AliasMappingSerializer,
     ConnectionSerializer,
@@ -64,7 +63,7 @@ class ConnectionViewSet(CrudViewSet):
 
     queryset = Connection.objects.select_related("provider")
     serializer_class = ConnectionSerializer
-    filterset_class = filters.ConnectionFilter
+    filterset_class = filtersets.ConnectionFilter
 
     def get_object(self) -> Connection:
         key = self.kwargs["pk"]
@@ -95,7 +94,7 @@ class ModelAliasViewSet(ReadOnlyViewSet):
 
     queryset = ModelAlias.objects.select_related("provider", "default_version")
     serializer_class = ModelAliasSerializer
-    filterset_class = filters.ModelAliasFilter
+    filterset_class = filtersets.ModelAliasFilter
     lookup_field = "key"
 
 
@@ -104,20 +103,17 @@ class AliasMappingViewSet(CrudViewSet):
 
     queryset = AliasMapping.objects.select_related("alias", "connection__provider")
     serializer_class = AliasMappingSerializer
-    filterset_class = filters.AliasMappingFilter
-
-
-class HealthCheckCursor(NewestFirstCursor):
-    ordering = ("-checked_at", "-id")
+    filterset_class = filtersets.AliasMappingFilter
 
 
 class HealthCheckViewSet(ReadOnlyViewSet):
     """Health-check and connection-test history, newest first."""
 
     serializer_class = HealthCheckSerializer
-    filterset_class = filters.HealthCheckFilter
+    filterset_class = filtersets.HealthCheckFilter
     read_capability = "view_logs"
-    pagination_class = HealthCheckCursor
+    pagination_class = NewestFirstCursor
+    ordering = ("-checked_at", "-id")  # checks are timed by `checked_at`
 
     def get_queryset(self) -> QuerySet[HealthCheck]:
         return HealthCheck.objects.select_related("connection", "triggered_by")

@@ -1,31 +1,39 @@
-"""The validation view's query over the outbound log: filters + keyset pagination.
+"""The outbound log's queries: filters written for its indexes, and the rows a page reads.
 
 The log can hold millions of rows, so pages are addressed by a cursor on (created_at, id) — the
-order of every index on the table — never by OFFSET, and no page counts the whole table.
+order of every index on the table — never by OFFSET, and no page counts the whole table. The
+keyset itself is the API's (`core.api.keyset_page`, behind `NewestFirstKeyset`); this module
+says which index a filter walks and how much of a row a page reads.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Field, QuerySet
 
+from core.api import DEFAULT_LOG_PAGE, NEWEST_FIRST, KeysetPage, keyset_page
 from providers.outbound.models import FILTER_INDEXES, OutboundRequest
 
 FILTERS = ("provider", "connection", "route", "host", "status_code", "purpose", "invocation_id")
 
+
+def _column(name: str) -> str:
+    field = OutboundRequest._meta.get_field(name)
+    if not isinstance(field, Field) or field.column is None:
+        raise TypeError(f"{name} is not a column of the outbound log")
+    return field.column
+
+
 # The keyset order, and the filter columns with a (column, created_at, id) index (model
 # field name -> column to order by: a foreign key's own column, not the related model's
 # ordering).
-KEYSET_ORDER = ("-created_at", "-id")
-KEYSET_INDEXED = {name: OutboundRequest._meta.get_field(name).column for name in FILTER_INDEXES}
+KEYSET_ORDER = NEWEST_FIRST
+KEYSET_INDEXED = {name: _column(name) for name in FILTER_INDEXES}
 # Which of several indexed filters to pin where the planner's estimates are not at hand
 # (SQLite): the one that usually matches fewest rows.
 PIN_PRIORITY = ("connection", "host", "provider", "status_code", "route")
@@ -56,39 +64,15 @@ LIST_COLUMNS = (
 _ALL_COLUMNS = tuple(f.name for f in OutboundRequest._meta.concrete_fields)
 
 
-class InvalidCursor(ValueError):
-    """The page cursor was not produced by this console."""
-
-
-@dataclass(frozen=True)
-class Page:
-    rows: list[OutboundRequest]
-    next_cursor: str | None
-
-
-def encode_cursor(row: OutboundRequest) -> str:
-    raw = f"{row.created_at.isoformat()}|{row.pk}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        stamp, pk = raw.rsplit("|", 1)
-        return datetime.fromisoformat(stamp), int(pk)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise InvalidCursor(
-            "The page cursor is not valid; start again from the first page."
-        ) from exc
-
-
 def filtered(
     filters: dict[str, Any] | None = None,
     *,
     since: datetime | None = None,
     until: datetime | None = None,
+    base: QuerySet[OutboundRequest] | None = None,
 ) -> QuerySet[OutboundRequest]:
-    """Rows matching exact-value filters (provider/connection ids, route, host, status…).
+    """Rows of `base` (all by default) matching exact-value filters (provider/connection ids,
+    route, host, status…).
 
     The result is ordered for `page`. One indexed filter is pinned to its (column,
     created_at, id) index (see `_pin_index`); of several, the one expected to match fewest
@@ -97,7 +81,7 @@ def filtered(
     table's rows. A filter by invocation is left to its own index, which narrows the log to
     a handful of rows; with no indexed filter PostgreSQL picks among the indexes.
     """
-    qs = OutboundRequest.objects.all()
+    qs = base if base is not None else OutboundRequest.objects.all()
     exact = {}
     for name, value in (filters or {}).items():
         if name not in FILTERS:
@@ -153,41 +137,26 @@ def _pin_index(qs: QuerySet[OutboundRequest], column: str, value: Any) -> QueryS
     )
 
 
+def listed(columns: Sequence[str] | None = None) -> QuerySet[OutboundRequest]:
+    """How a listed row is read: `columns` of its own (all by default) and only
+    `RELATED_COLUMNS` of its provider and connection; reading any other column of those
+    issues a query per row."""
+    own = columns if columns is not None else _ALL_COLUMNS
+    return OutboundRequest.objects.select_related("provider", "connection").only(
+        "created_at", *own, "provider", "connection", *RELATED_COLUMNS
+    )
+
+
 def page(
     qs: QuerySet[OutboundRequest],
     *,
     cursor: str | None = None,
-    size: int = 50,
+    size: int = DEFAULT_LOG_PAGE,
     columns: Sequence[str] | None = None,
-) -> Page:
-    """One page in (created_at desc, id desc) order, starting after `cursor`.
+) -> KeysetPage:
+    """One page of `qs` (from `filtered`) in (created_at desc, id desc) order, after `cursor`.
 
-    `qs` comes from `filtered`, whose ordering (the same order, written for an index) is
-    kept; a queryset without an explicit ordering is put in keyset order. Rows carry
-    `columns` of their own (all by default) and only `RELATED_COLUMNS` of their provider
-    and connection; reading any other column of those issues a query per row.
-
-    The page's ids are found first, in a subquery that reads only `qs`'s index (its keys
-    and included filter columns), and only those rows are read whole: a row that fails a
-    filter costs an index entry, not a visit to the table. Still one query.
+    The API's keyset (`core.api.keyset_page`: `filtered`'s order kept, the page's ids found
+    from the index alone, one query), reading rows as `listed(columns)` says.
     """
-    size = max(1, min(size, 500))
-    own = columns if columns is not None else _ALL_COLUMNS
-    if not qs.query.order_by:
-        qs = qs.order_by(*KEYSET_ORDER)
-    if cursor:
-        stamp, pk = decode_cursor(cursor)
-        # The redundant `created_at <= stamp` gives the index scan its starting point; the
-        # OR alone is only a filter, and a deep page then walks every newer row first.
-        qs = qs.filter(created_at__lte=stamp).filter(
-            Q(created_at__lt=stamp) | Q(created_at=stamp, id__lt=pk)
-        )
-    rows = list(
-        OutboundRequest.objects.filter(pk__in=qs.values("pk")[: size + 1])
-        .order_by(*KEYSET_ORDER)
-        .select_related("provider", "connection")
-        .only("created_at", *own, "provider", "connection", *RELATED_COLUMNS)
-    )
-    more = len(rows) > size
-    rows = rows[:size]
-    return Page(rows=rows, next_cursor=encode_cursor(rows[-1]) if more and rows else None)
+    return keyset_page(qs, cursor=cursor, size=max(1, min(size, 500)), read_from=listed(columns))

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 
 from core.api import NewestFirstCursor, ReadOnlyViewSet
 from core.errors import ErrorCode
-from skills.api import filters
+from skills import filtersets
 from skills.api.serializers import (
     AgentRunRequestSerializer,
     AgentRunSerializer,
@@ -73,12 +73,10 @@ def skill_error_response(exc: SkillError) -> Response:
     return Response({"code": exc.code, "detail": exc.message}, status=code)
 
 
-class InvocationCursor(NewestFirstCursor):
-    ordering = ("-created_at",)
-
-
 class RunViewSet(ReadOnlyViewSet):
     """A page of runs reads its outbound request ids in one query, not one per run."""
+
+    pagination_class = NewestFirstCursor
 
     def paginate_queryset(self, queryset: Any) -> list[Any] | None:
         page = super().paginate_queryset(queryset)
@@ -91,8 +89,7 @@ class InvocationViewSet(RunViewSet):
     """The generative AI log; POST runs a skill, `cancel` stops a queued or running one."""
 
     serializer_class = InvocationSerializer
-    filterset_class = filters.InvocationFilter
-    pagination_class = InvocationCursor
+    filterset_class = filtersets.InvocationFilter
     read_capability = "view_logs"
     write_capability = "run"
     lookup_value_regex = UUID_PATTERN
@@ -154,16 +151,11 @@ class InvocationViewSet(RunViewSet):
         return self.get_serializer(self.get_queryset().get(pk=invocation.pk)).data
 
 
-class AgentRunCursor(NewestFirstCursor):
-    ordering = ("-created_at",)
-
-
 class AgentRunViewSet(RunViewSet):
     """Agent runs with their steps; POST {agent, goal} starts one."""
 
     serializer_class = AgentRunSerializer
-    filterset_class = filters.AgentRunFilter
-    pagination_class = AgentRunCursor
+    filterset_class = filtersets.AgentRunFilter
     read_capability = "view_logs"
     write_capability = "run"
     lookup_value_regex = UUID_PATTERN

@@ -10,7 +10,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.api import CrudViewSet, ReadOnlyViewSet, ReadUpdateViewSet
-from skills.api import filters, variant_versions
+from skills import filtersets
+from skills.api import variant_versions
 from skills.api.serializers import (
     AgentSerializer,
     ModelProviderPolicySerializer,
@@ -27,7 +28,7 @@ class SkillViewSet(ReadUpdateViewSet):
 
     queryset = Skill.objects.all()
     serializer_class = SkillSerializer
-    filterset_class = filters.SkillFilter
+    filterset_class = filtersets.SkillFilter
     lookup_field = "key"
 
 
@@ -36,7 +37,7 @@ class SkillVariantViewSet(CrudViewSet):
 
     queryset = SkillVariant.objects.select_related("skill", "provider", "created_by")
     serializer_class = SkillVariantSerializer
-    filterset_class = filters.SkillVariantFilter
+    filterset_class = filtersets.SkillVariantFilter
 
     def perform_destroy(self, instance: models.Model) -> None:
         assert isinstance(instance, SkillVariant)

@@ -132,3 +132,10 @@ def test_it_serves_a_valid_openapi_schema(admin_user) -> None:
     client = _client(admin_user)
     assert client.get("/api/v1/schema/").status_code == 200
     assert client.get("/api/v1/docs/").status_code == 200
+
+
+def test_it_names_an_unknown_connection_whatever_it_holds(logs, admin_user) -> None:
+    """A `%` in what was typed is text in the message, not a format (once a 500)."""
+    response = _client(admin_user).get(OUTBOUND, {"connection": "100% %s (x)"})
+    assert response.status_code == 400
+    assert response.json() == {"connection": ["Unknown connection '100% %s (x)'."]}

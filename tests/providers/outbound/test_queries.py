@@ -5,10 +5,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from core.api import InvalidCursor
 from providers.choices import ProviderKind
 from providers.models import Provider
 from providers.outbound.models import OutboundRequest
-from providers.outbound.queries import InvalidCursor, filtered, page
+from providers.outbound.queries import filtered, page
 
 pytestmark = pytest.mark.django_db
 
