@@ -1,4 +1,4 @@
-"""What every console page shares: the role flags for the navigation, and simple paging."""
+"""What every console page shares: simple paging of a filtered log."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django_filters import FilterSet
+
+from console.forms import PageForm
 
 
 @dataclass
@@ -33,3 +36,23 @@ def page_query(request: HttpRequest, number: int) -> str:
     params = request.GET.copy()
     params["page"] = str(number)
     return params.urlencode()
+
+
+def filtered_page(request: HttpRequest, filterset: FilterSet) -> dict[str, Any]:
+    """The template context of a log page: its filters, the page asked for (newest first)
+    and the query strings of the pages around it; no rows while a filter is invalid."""
+    pager = PageForm(request.GET)
+    rows, prev_query, next_query = None, "", ""
+    if filterset.is_valid() and pager.is_valid():
+        rows = paginate(filterset.qs.order_by("-created_at", "-id"), pager.cleaned_data["page"])
+        if rows.has_next:
+            next_query = page_query(request, rows.number + 1)
+        if rows.has_previous:
+            prev_query = page_query(request, rows.number - 1)
+    return {
+        "filterset": filterset,
+        "pager": pager,
+        "rows": rows,
+        "next_query": next_query,
+        "prev_query": prev_query,
+    }

@@ -9,8 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from console.forms import PageForm
-from console.views.base import page_query, paginate
+from console.views.base import filtered_page
 from core.access import requires
 from core.api import DEFAULT_LOG_PAGE, InvalidCursor, keyset_size
 from providers.filtersets import OutboundRequestFilter
@@ -92,21 +91,7 @@ def invocations(request: HttpRequest) -> HttpResponse:
     filterset = InvocationFilter(
         request.GET, queryset=Invocation.objects.select_related("skill", "provider", "connection")
     )
-    pager = PageForm(request.GET)
-    rows, prev_query, next_query = None, "", ""
-    if filterset.is_valid() and pager.is_valid():
-        rows = paginate(filterset.qs.order_by("-created_at", "-id"), pager.cleaned_data["page"])
-        if rows.has_next:
-            next_query = page_query(request, rows.number + 1)
-        if rows.has_previous:
-            prev_query = page_query(request, rows.number - 1)
-    context = {
-        "filterset": filterset,
-        "pager": pager,
-        "rows": rows,
-        "next_query": next_query,
-        "prev_query": prev_query,
-    }
+    context = filtered_page(request, filterset)
     return render(request, "console/invocations.html", context)
 
 

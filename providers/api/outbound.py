@@ -12,12 +12,19 @@ from providers.models import Connection, Provider
 from providers.outbound import queries
 from providers.outbound.models import OutboundRequest
 
-# Fields whose API value is the stored value itself (str, int, JSON or null).
-_AS_STORED = (
+# The API's fields, in order; each is the stored value itself (str, int, JSON or null)
+# except those `to_representation` derives (the time, the provider kind, the connection name
+# and the run ids as text).
+FIELDS = (
     "id",
+    "created_at",
+    "provider",
+    "connection",
     "route",
     "purpose",
     "account",
+    "invocation",
+    "agent_run",
     "attempt",
     "method",
     "scheme",
@@ -36,6 +43,8 @@ _AS_STORED = (
     "request_body",
     "response_body",
 )
+_DERIVED = frozenset({"created_at", "provider", "connection", "invocation", "agent_run"})
+_AS_STORED = tuple(name for name in FIELDS if name not in _DERIVED)
 
 # Formats `created_at` as the generated field would, without building the serializer's
 # fields (which ModelSerializer derives from the model on first use, every request).
@@ -58,34 +67,7 @@ class OutboundRequestSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = OutboundRequest
-        fields = [
-            "id",
-            "created_at",
-            "provider",
-            "connection",
-            "route",
-            "purpose",
-            "account",
-            "invocation",
-            "agent_run",
-            "attempt",
-            "method",
-            "scheme",
-            "host",
-            "path",
-            "status_code",
-            "latency_ms",
-            "request_bytes",
-            "response_bytes",
-            "provider_request_id",
-            "error",
-            "level",
-            "query",
-            "request_headers",
-            "response_headers",
-            "request_body",
-            "response_body",
-        ]
+        fields = list(FIELDS)
         read_only_fields = fields
 
     def to_representation(self, instance: OutboundRequest) -> dict[str, Any]:
