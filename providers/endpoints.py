@@ -31,6 +31,13 @@ HOST_PATTERNS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Where a credential exchange may go: a Vertex AI service-account key names its own OAuth
+# token endpoint (`token_uri`), which the console POSTs a signed assertion to.
+TOKEN_HOST_PATTERNS: dict[str, tuple[str, ...]] = {
+    ProviderKind.GOOGLE_GEMINI: (r"oauth2\.googleapis\.com",),
+}
+
+
 class EndpointNotAllowed(ValueError):
     """The endpoint is not a host this provider's connections may use."""
 
@@ -47,8 +54,12 @@ def _is_ip_literal(host: str) -> bool:
     return True
 
 
-def check_endpoint(kind: str, url: str) -> str:
-    """Return the normalised URL, or raise EndpointNotAllowed with a sentence saying why."""
+def check_endpoint(kind: str, url: str, *, hosts: dict[str, tuple[str, ...]] | None = None) -> str:
+    """Return the normalised URL, or raise EndpointNotAllowed with a sentence saying why.
+
+    `hosts` is the table of public host patterns per provider: the API hosts by default,
+    TOKEN_HOST_PATTERNS for a credential exchange.
+    """
     parts = urlsplit(url.strip())
     host = (parts.hostname or "").lower()
     if parts.scheme not in {"http", "https"} or not host:
@@ -64,7 +75,7 @@ def check_endpoint(kind: str, url: str) -> str:
             f"{host} is an address, not a provider host; add it to "
             "BYOK_ALLOWED_ENDPOINT_HOSTS to allow it."
         )
-    patterns = HOST_PATTERNS.get(kind, ())
+    patterns = (HOST_PATTERNS if hosts is None else hosts).get(kind, ())
     if not any(re.fullmatch(p, host) for p in patterns):
         raise EndpointNotAllowed(
             f"{host} is not a public host of this provider; add it to "
@@ -98,7 +109,9 @@ def resolve(host: str, port: int) -> list[str]:
     return sorted({str(info[4][0]) for info in infos})
 
 
-def check_endpoint_resolves(kind: str, url: str) -> str:
+def check_endpoint_resolves(
+    kind: str, url: str, *, hosts: dict[str, tuple[str, ...]] | None = None
+) -> str:
     """`check_endpoint`, then refuse a public-looking name that resolves to an internal address.
 
     Runs when an adapter is built (connect time), so a DNS record pointed at a private,
@@ -106,7 +119,7 @@ def check_endpoint_resolves(kind: str, url: str) -> str:
     listed in BYOK_ALLOWED_ENDPOINT_HOSTS is trusted as is; a name that does not resolve is
     left to the SDK, which reports it as unreachable.
     """
-    url = check_endpoint(kind, url)
+    url = check_endpoint(kind, url, hosts=hosts)
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     if host in allowed_extra_hosts():

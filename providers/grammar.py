@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from providers.choices import ProviderKind
-from providers.endpoints import EndpointNotAllowed, check_endpoint
+from providers.endpoints import TOKEN_HOST_PATTERNS, EndpointNotAllowed, check_endpoint
 
 Validator = Callable[[Any], Any]
 
@@ -182,4 +182,14 @@ def service_account(value: Any) -> dict[str, Any]:
             f"service-account JSON lacks {', '.join(missing)}",
             f"The service-account key has no {', '.join(missing)}.",
         )
+    token_uri = info["token_uri"]
+    try:
+        if not isinstance(token_uri, str):
+            raise EndpointNotAllowed("It must be a URL.")
+        check_endpoint(ProviderKind.GOOGLE_GEMINI, token_uri, hosts=TOKEN_HOST_PATTERNS)
+    except EndpointNotAllowed as exc:
+        raise SettingError(
+            f"service-account token_uri is not allowed: {exc}",
+            f"The service-account key's token_uri is not allowed: {exc}",
+        ) from None
     return info

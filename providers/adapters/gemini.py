@@ -32,6 +32,8 @@ from providers.adapters.common import ConnectionAdapter
 from providers.adapters.gemini_errors import gemini_errors
 from providers.adapters.transport import GoogleAuthRequest, httpx_client
 from providers.choices import GeminiMode, Purpose
+from providers.endpoints import TOKEN_HOST_PATTERNS as TOKEN_HOSTS
+from providers.endpoints import EndpointNotAllowed, check_endpoint_resolves
 from providers.outbound.capture import fingerprint
 
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
@@ -130,6 +132,15 @@ class GeminiAdapter(ConnectionAdapter):
             raise ProviderError(
                 f"The service-account JSON cannot be used: {type(exc).__name__}.",
                 kind=ErrorKind.CONFIG,
+            ) from None
+        # The key names where its token is minted: checked like an endpoint, again at connect
+        # time (a row saved before the check, or a DNS record changed since), so a key can
+        # never make the console POST to an internal address.
+        try:
+            check_endpoint_resolves(self.info.kind, str(info["token_uri"]), hosts=TOKEN_HOSTS)
+        except EndpointNotAllowed as exc:
+            raise ProviderError(
+                f"The service-account token_uri is not allowed: {exc}", kind=ErrorKind.CONFIG
             ) from None
         token_target = replace(self.target, purpose=Purpose.TOKEN)
         self._auth_request = GoogleAuthRequest(httpx_client(token_target, self.info.timeout))
