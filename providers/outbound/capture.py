@@ -26,6 +26,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from providers.choices import LogLevel, Purpose
+from providers.outbound.models import OutboundRequest
 
 REDACTED = "[REDACTED]"
 
@@ -255,8 +256,6 @@ def record(
     scope: OutboundScope | None = None,
 ) -> int:
     """Write one OutboundRequest row (one INSERT); returns its id."""
-    from providers.outbound.models import OutboundRequest
-
     scope = scope or current_scope() or OutboundScope()
     level = getattr(settings, "OUTBOUND_LOG_LEVEL", LogLevel.BASIC)
     limit = getattr(settings, "OUTBOUND_LOG_BODY_LIMIT", 100 * 1024)

@@ -144,12 +144,7 @@ def resolve(
         provider = policy.provider
         reason = policy_reason
     t.add("provider", provider.kind, reason)
-    if not provider.enabled:
-        raise t.fail(
-            ErrorCode.PROVIDER_DISABLED,
-            f"Provider {provider.name} is disabled; enable it on {INTEGRATION_PAGE} "
-            f"or choose another provider on {PROVIDERS_PAGE}.",
-        )
+    require_enabled(provider, t, f"choose another provider on {PROVIDERS_PAGE}")
 
     alias = alias_for(provider, skill.tier, t)
     overrides = overrides_for(skill, provider)
@@ -168,6 +163,15 @@ def resolve(
         trace=t.entries,
         prices=tuple(ModelPrice.objects.filter(provider=provider)),
     )
+
+
+def require_enabled(provider: Provider, t: Trace, instead: str) -> None:
+    """Fail when the chosen provider is switched off; `instead` says the other way out."""
+    if not provider.enabled:
+        raise t.fail(
+            ErrorCode.PROVIDER_DISABLED,
+            f"Provider {provider.name} is disabled; enable it on {INTEGRATION_PAGE} or {instead}.",
+        )
 
 
 def alias_for(provider: Provider, tier: str, t: Trace) -> ModelAlias:

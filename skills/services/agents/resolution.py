@@ -12,13 +12,13 @@ from core.errors import ErrorCode
 from skills.choices import PolicyScope
 from skills.models import Agent, ModelProviderPolicy
 from skills.services.resolution import (
-    INTEGRATION_PAGE,
     PROVIDERS_PAGE,
     ResolvedRoute,
     Trace,
     alias_for,
     check_secrets,
     overrides_for,
+    require_enabled,
     route_for,
 )
 
@@ -57,12 +57,7 @@ def resolve_agent(agent: Agent, *, trace: list[dict] | None = None) -> AgentReso
             )
         provider = policy.provider
         t.add("provider", provider.kind, f"instance default on {PROVIDERS_PAGE}")
-    if not provider.enabled:
-        raise t.fail(
-            ErrorCode.PROVIDER_DISABLED,
-            f"Provider {provider.name} is disabled; enable it on {INTEGRATION_PAGE} "
-            f"or choose another provider for agent {agent.key}.",
-        )
+    require_enabled(provider, t, f"choose another provider for agent {agent.key}")
     alias = alias_for(provider, agent.tier, t)
     overrides = overrides_for(None, provider)
     route, connection, model = route_for(provider, alias, overrides, t)
