@@ -129,7 +129,10 @@ def test_it_runs_a_skill_and_shows_its_output_and_trace(
     link = result.locator("a", has_text="Outbound requests")
     assert "invocation=" in link.get_attribute("href")
     link.click()
-    assert page.locator("table.log tbody tr").count() >= 1
+    page.wait_for_url("**/validation/?invocation=*")
+    first_row = page.locator("table.log tbody tr").first
+    first_row.wait_for()
+    assert "No outbound requests match" not in first_row.inner_text()
 
 
 def test_it_shows_a_connection_change_in_the_audit_trail(page, live_server, admin_user, demo):
