@@ -109,6 +109,26 @@ def resolve(host: str, port: int) -> list[str]:
     return sorted({str(info[4][0]) for info in infos})
 
 
+def checked_addresses(host: str, port: int) -> list[str]:
+    """The addresses to connect to for `host`, every one checked; EndpointNotAllowed if any is
+    internal. A host in BYOK_ALLOWED_ENDPOINT_HOSTS is returned as is (trusted by name).
+
+    Used at the moment a socket is opened (see `adapters.transport.PinnedBackend`), so the
+    address checked is the address connected to: a DNS answer that changes between the
+    check and the connection (rebinding) cannot slip an internal address in.
+    """
+    if host.lower() in allowed_extra_hosts():
+        return [host]
+    addresses = [host] if _is_ip_literal(host) else resolve(host, port)
+    internal = [a for a in addresses if _is_internal(a)]
+    if internal:
+        raise EndpointNotAllowed(
+            f"{host} resolves to {internal[0]}, an internal address; add the host to "
+            "BYOK_ALLOWED_ENDPOINT_HOSTS to allow it."
+        )
+    return addresses
+
+
 def check_endpoint_resolves(
     kind: str, url: str, *, hosts: dict[str, tuple[str, ...]] | None = None
 ) -> str:
@@ -125,13 +145,7 @@ def check_endpoint_resolves(
     if host in allowed_extra_hosts():
         return url
     try:
-        addresses = resolve(host, parts.port or (443 if parts.scheme == "https" else 80))
+        checked_addresses(host, parts.port or (443 if parts.scheme == "https" else 80))
     except (OSError, UnicodeError):
         return url
-    internal = [a for a in addresses if _is_internal(a)]
-    if internal:
-        raise EndpointNotAllowed(
-            f"{host} resolves to {internal[0]}, an internal address; add the host to "
-            "BYOK_ALLOWED_ENDPOINT_HOSTS to allow it."
-        )
     return url

@@ -9,7 +9,8 @@
 - botocore: `before-send` and `response-received` events (see `bedrock_hooks`).
 
 Redirects are never followed (`follow_redirects=False`): a provider endpoint that redirects
-elsewhere gets an error, not our credentials. TLS trusts the system store plus the CAs of
+elsewhere gets an error, not our credentials. Every new httpx2 socket is opened by
+`PinnedBackend`, which resolves the host, checks each address and connects to a checked one. TLS trusts the system store plus the CAs of
 `settings.BYOK_CA_BUNDLE` (`tls_verify` for httpx2, `ca_bundle` for botocore).
 """
 
@@ -28,8 +29,10 @@ from typing import Any
 import httpcore2
 import httpx2
 from django.conf import settings
+from httpcore2._backends.sync import SyncBackend
 
 from providers.adapters.base import ErrorKind, ProviderError
+from providers.endpoints import EndpointNotAllowed, checked_addresses
 from providers.outbound import capture as outbound
 from providers.outbound.capture import OutboundScope, Target
 
@@ -186,11 +189,48 @@ class CapturingTransport(httpx2.BaseTransport):
         self.inner.close()
 
 
+class PinnedBackend(SyncBackend):
+    """Opens sockets only to checked addresses: DNS is resolved here, once per connection.
+
+    The endpoint was checked when saved and when the adapter was built, but clients are
+    cached and DNS answers change; checking the very address the socket connects to closes
+    the gap (DNS rebinding). TLS still verifies the certificate against the host name.
+    """
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore2.NetworkStream:
+        try:
+            addresses = checked_addresses(host, port)
+        except EndpointNotAllowed as exc:
+            raise httpcore2.ConnectError(str(exc)) from None
+        except (OSError, UnicodeError) as exc:
+            raise httpcore2.ConnectError(f"{host} could not be resolved: {exc}") from None
+        last: Exception = httpcore2.ConnectError(f"{host} has no address.")
+        for address in addresses:
+            try:
+                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+            except (httpcore2.ConnectError, httpcore2.ConnectTimeout) as exc:
+                last = exc
+        raise last
+
+
+def pinned_transport(verify: ssl.SSLContext | bool) -> httpx2.HTTPTransport:
+    """httpx2's transport with its connection pool opening sockets through `PinnedBackend`."""
+    transport = httpx2.HTTPTransport(verify=verify, retries=0)
+    transport._pool._network_backend = PinnedBackend()  # the pool's only socket factory
+    return transport
+
+
 def httpx_client(target: Target, timeout: float) -> httpx2.Client:
     """An httpx2 client for one connection: capturing transport, no redirects, its timeout."""
-    verify = tls_verify()
     return httpx2.Client(
-        transport=CapturingTransport(target, httpx2.HTTPTransport(verify=verify, retries=0)),
+        transport=CapturingTransport(target, pinned_transport(tls_verify())),
         timeout=httpx2.Timeout(timeout),
         follow_redirects=False,
     )
