@@ -70,7 +70,7 @@ def _setup(sandbox: Sandbox) -> str:
     os.environ.setdefault("BYOK_VAR_DIR", str(LOG_DIR))
     os.environ.setdefault("SECRET_KEY", _dev_secret("secret_key"))
     os.environ.setdefault("BYOK_ENCRYPTION_KEYS", _dev_secret("encryption.key"))
-    os.environ.setdefault("BYOK_ALLOWED_ENDPOINT_HOSTS", "127.0.0.1,localhost")
+    os.environ.setdefault("BYOK_ALLOWED_ENDPOINTS", "http://127.0.0.1:*,http://localhost:*")
     os.environ.setdefault("OUTBOUND_LOG_LEVEL", "basic")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django

@@ -83,7 +83,9 @@ _check_fernet_keys(BYOK_ENCRYPTION_KEYS)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-BYOK_ALLOWED_ENDPOINT_HOSTS = env.list("BYOK_ALLOWED_ENDPOINT_HOSTS", default=[])
+# Origins (scheme://host[:port], `:*` for any port) a connection may use besides the
+# providers' public hosts: the sandbox, private gateways. See providers/endpoints.py.
+BYOK_ALLOWED_ENDPOINTS = env.list("BYOK_ALLOWED_ENDPOINTS", default=[])
 # A PEM bundle trusted for provider TLS in addition to the system's (private gateways, the
 # sandbox with --tls); empty means the system trust store only.
 BYOK_CA_BUNDLE = env("BYOK_CA_BUNDLE", default="")

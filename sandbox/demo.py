@@ -20,7 +20,7 @@ from console.services.catalog import seed_catalog
 from console.services.config_io import import_document
 from core.audit import AuditSource
 from core.roles import Role
-from providers.endpoints import allowed_extra_hosts
+from providers.endpoints import ALLOWLIST_SETTING, allowlisted_url
 from sandbox import defaults as sandbox
 
 DEFAULT_SANDBOX_URL = "http://127.0.0.1:8900"
@@ -43,13 +43,14 @@ class DemoResult:
 def seed_demo(sandbox_url: str = DEFAULT_SANDBOX_URL) -> DemoResult:
     """Seed the catalogue, the demo users and the sandbox configuration (idempotent)."""
     url = sandbox_url.strip().rstrip("/")
-    host = (urlsplit(url).hostname or "").lower()
-    if urlsplit(url).scheme not in {"http", "https"} or not host:
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise DemoSetupError(f"{sandbox_url!r} is not a URL such as {DEFAULT_SANDBOX_URL}.")
-    if host not in allowed_extra_hosts():
+    if not allowlisted_url(url):
+        origin = f"{parts.scheme}://{parts.netloc}"
         raise DemoSetupError(
-            f"The sandbox host {host} is not in BYOK_ALLOWED_ENDPOINT_HOSTS; "
-            f"add it (e.g. BYOK_ALLOWED_ENDPOINT_HOSTS={host}) and run again."
+            f"The sandbox {origin} is not in {ALLOWLIST_SETTING}; "
+            f"add it (e.g. {ALLOWLIST_SETTING}={origin}) and run again."
         )
     result = DemoResult()
     with transaction.atomic():

@@ -25,8 +25,13 @@ def _environment() -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("DEBUG", "1")
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    hosts = {h for h in env.get("BYOK_ALLOWED_ENDPOINT_HOSTS", "").split(",") if h}
-    env["BYOK_ALLOWED_ENDPOINT_HOSTS"] = ",".join(sorted(hosts | {"127.0.0.1", "localhost"}))
+    origins = {o for o in env.get("BYOK_ALLOWED_ENDPOINTS", "").split(",") if o}
+    sandbox = {
+        f"{scheme}://{host}:{SANDBOX_PORT}"
+        for scheme in ("http", "https")
+        for host in ("127.0.0.1", "localhost")
+    }
+    env["BYOK_ALLOWED_ENDPOINTS"] = ",".join(sorted(origins | sandbox))
     env["PYTHONUNBUFFERED"] = "1"
     return env
 

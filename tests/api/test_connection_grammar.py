@@ -17,7 +17,7 @@ URL = "/api/v1/connections/"
 
 @pytest.fixture(autouse=True)
 def _hosts(settings: Any) -> None:
-    settings.BYOK_ALLOWED_ENDPOINT_HOSTS = EXTRA_HOSTS
+    settings.BYOK_ALLOWED_ENDPOINTS = EXTRA_HOSTS
 
 
 @pytest.mark.parametrize(("kind", "name", "value", "fragment"), BAD)

@@ -102,7 +102,7 @@ def test_seed_catalog_says_nothing_changed_on_a_rerun() -> None:
 
 
 def test_seed_demo_prints_passwords_once(settings) -> None:
-    settings.BYOK_ALLOWED_ENDPOINT_HOSTS = ["127.0.0.1"]
+    settings.BYOK_ALLOWED_ENDPOINTS = ["http://127.0.0.1:*"]
     out, _ = run("seed_demo", "--sandbox-url", "http://127.0.0.1:8900")
     assert "Created user admin with password " in out
     assert "Created user auditor with password " in out
@@ -112,12 +112,12 @@ def test_seed_demo_prints_passwords_once(settings) -> None:
 
 
 def test_seed_demo_fails_with_one_line_on_a_host_not_allowed(settings) -> None:
-    settings.BYOK_ALLOWED_ENDPOINT_HOSTS = []
+    settings.BYOK_ALLOWED_ENDPOINTS = []
     with pytest.raises(CommandError) as exc:
         run("seed_demo", "--sandbox-url", "http://127.0.0.1:8900")
     assert str(exc.value) == (
-        "The sandbox host 127.0.0.1 is not in BYOK_ALLOWED_ENDPOINT_HOSTS; add it "
-        "(e.g. BYOK_ALLOWED_ENDPOINT_HOSTS=127.0.0.1) and run again."
+        "The sandbox http://127.0.0.1:8900 is not in BYOK_ALLOWED_ENDPOINTS; add it "
+        "(e.g. BYOK_ALLOWED_ENDPOINTS=http://127.0.0.1:8900) and run again."
     )
 
 

@@ -282,11 +282,12 @@ def test_it_checks_the_vertex_service_account_and_location() -> None:
 def test_it_allows_the_sandbox_host_only_when_listed(settings) -> None:
     doc = example()
     doc["connections"][1]["endpoint"] = "http://127.0.0.1:8900"
-    settings.BYOK_ALLOWED_ENDPOINT_HOSTS = ["127.0.0.1"]
+    settings.BYOK_ALLOWED_ENDPOINTS = ["http://127.0.0.1:*"]
     assert validate_document(doc) == []
-    settings.BYOK_ALLOWED_ENDPOINT_HOSTS = []
+    settings.BYOK_ALLOWED_ENDPOINTS = []
     assert validate_document(doc) == [
-        "connections[1].endpoint: 127.0.0.1 must be reached over https."
+        "connections[1].endpoint: 127.0.0.1 must be reached over https; or add "
+        "http://127.0.0.1:8900 to BYOK_ALLOWED_ENDPOINTS to allow it."
     ]
 
 

@@ -22,7 +22,7 @@ CUSTOMER_BAD = [case for case in BAD if SPECS[case[0]].byok]
 
 @pytest.fixture
 def admin_client(client: Client, admin_user: Any, settings: Any) -> Client:
-    settings.BYOK_ALLOWED_ENDPOINT_HOSTS = EXTRA_HOSTS
+    settings.BYOK_ALLOWED_ENDPOINTS = EXTRA_HOSTS
     seed_catalog()
     client.force_login(admin_user)
     return client

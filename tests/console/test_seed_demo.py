@@ -124,9 +124,9 @@ def test_it_follows_a_new_sandbox_url() -> None:
 
 
 def test_it_refuses_a_sandbox_host_that_is_not_allowed(settings) -> None:
-    settings.BYOK_ALLOWED_ENDPOINT_HOSTS = ["127.0.0.1"]
+    settings.BYOK_ALLOWED_ENDPOINTS = ["http://127.0.0.1:*"]
     with pytest.raises(
-        DemoSetupError, match=r"sandbox\.example\.net is not in BYOK_ALLOWED_ENDPOINT_HOSTS"
+        DemoSetupError, match=r"http://sandbox\.example\.net:8900 is not in BYOK_ALLOWED_ENDPOINTS"
     ):
         seed_demo("http://sandbox.example.net:8900")
     assert not User.objects.exists()

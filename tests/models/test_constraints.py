@@ -116,7 +116,7 @@ def test_it_requires_project_and_location_for_vertex() -> None:
 
 
 def test_it_refuses_an_endpoint_off_the_providers_hosts(azure, settings) -> None:
-    settings.BYOK_ALLOWED_ENDPOINT_HOSTS = []
+    settings.BYOK_ALLOWED_ENDPOINTS = []
     conn = Connection(provider=azure, name="evil", endpoint="https://attacker.example.com")
     conn.set_secrets({"api_key": "sk-test-1234567890"})
     with pytest.raises(ValidationError, match="not a public host"):

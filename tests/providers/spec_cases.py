@@ -21,7 +21,7 @@ SERVICE_ACCOUNT = {
     "token_uri": "https://oauth2.googleapis.com/token",
 }
 # Hosts the cases below may use besides the providers' public ones (tests set the setting).
-EXTRA_HOSTS = ["127.0.0.1", "llm.example.com"]
+EXTRA_HOSTS = ["http://127.0.0.1:*", "https://127.0.0.1:*", "https://llm.example.com"]
 
 # A valid value of each field of each spec, as the configuration document gives it.
 EXAMPLES: dict[tuple[str, str], Any] = {

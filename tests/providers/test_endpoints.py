@@ -63,7 +63,7 @@ def test_it_accepts_a_name_resolving_to_a_public_address(monkeypatch) -> None:
 
 
 def test_it_trusts_an_allowlisted_host_without_resolving(monkeypatch, settings) -> None:
-    settings.BYOK_ALLOWED_ENDPOINT_HOSTS = ["gateway.internal"]
+    settings.BYOK_ALLOWED_ENDPOINTS = ["http://gateway.internal:8080"]
 
     def refuse(host: str, port: int) -> list[str]:
         raise AssertionError("allowlisted hosts are not resolved")
@@ -75,7 +75,7 @@ def test_it_trusts_an_allowlisted_host_without_resolving(monkeypatch, settings) 
 @pytest.mark.django_db
 def test_it_refuses_to_build_an_adapter_for_a_host_resolving_inside(monkeypatch, settings) -> None:
     connection = BY_ID["generic_llm"].connection("http://127.0.0.1:9")
-    settings.BYOK_ALLOWED_ENDPOINT_HOSTS = []
+    settings.BYOK_ALLOWED_ENDPOINTS = []
     connection.endpoint = "https://llm.example.com/v1"
     monkeypatch.setattr(endpoints, "resolve", lambda host, port: ["169.254.169.254"])
     with pytest.raises(ProviderError) as info:

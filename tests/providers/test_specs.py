@@ -38,7 +38,7 @@ IDS = [f"{kind}.{f.name}" for kind, f in FIELDS]
 
 @pytest.fixture
 def hosts(settings: Any) -> None:
-    settings.BYOK_ALLOWED_ENDPOINT_HOSTS = EXTRA_HOSTS
+    settings.BYOK_ALLOWED_ENDPOINTS = EXTRA_HOSTS
 
 
 @pytest.fixture

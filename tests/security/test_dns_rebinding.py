@@ -26,7 +26,7 @@ NAME = "llm.rebind.example"  # .example never resolves on a real network
 
 @pytest.fixture(autouse=True)
 def _hosts(settings: Any) -> None:
-    settings.BYOK_ALLOWED_ENDPOINT_HOSTS = EXTRA_HOSTS
+    settings.BYOK_ALLOWED_ENDPOINTS = EXTRA_HOSTS
 
 
 @pytest.fixture
@@ -50,12 +50,12 @@ def dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
 def test_a_name_that_turns_internal_after_the_save_reaches_nothing(sandbox, dns) -> None:
     connection = make_connection(
         "generic_llm",
-        endpoint=f"https://{NAME}:{sandbox.port}/v1",
+        endpoint=f"https://{NAME}/v1",
         secrets={"api_key": "sk-generic-rebind"},
     )
     dns[NAME] = []  # no answer yet: the client is built and cached, the call fails
     assert run_connection_test(connection).kind == ErrorKind.NETWORK
-    dns[NAME] = ["127.0.0.1"]  # the sandbox's own address, now behind a public-looking name
+    dns[NAME] = ["127.0.0.1"]  # loopback behind a public-looking name
     sandbox.clear_requests()
 
     diagnosis = run_connection_test(connection)

@@ -38,7 +38,7 @@ REFUSED = [
 
 @pytest.fixture(autouse=True)
 def _hosts(settings: Any) -> None:
-    settings.BYOK_ALLOWED_ENDPOINT_HOSTS = EXTRA_HOSTS
+    settings.BYOK_ALLOWED_ENDPOINTS = EXTRA_HOSTS
 
 
 def _key(token_uri: Any) -> dict[str, Any]:
