@@ -43,6 +43,11 @@ def auditor_user(db: None) -> User:
 
 
 @pytest.fixture
+def platform_user(db: None) -> User:
+    return _make_user("pat_platform", Role.PLATFORM)
+
+
+@pytest.fixture
 def stranger(db: None) -> User:
     return _make_user("sam_stranger")
 

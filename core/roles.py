@@ -1,4 +1,8 @@
-"""The console's three roles, as Django groups, and the one check every door uses."""
+"""The console's roles, as Django groups, and the one check every door uses.
+
+Three tenant roles run the organisation's own configuration; the platform operator (or a
+superuser) alone manages the platform's (OEM) connections, which hold the platform's keys.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ class Role(TextChoices):
     ADMIN = "byok_admin", "BYOK administrator"
     OPERATOR = "byok_operator", "BYOK operator"
     AUDITOR = "byok_auditor", "BYOK auditor"
+    PLATFORM = "byok_platform_operator", "Platform operator"
 
 
 # What each role may do. Superusers may do everything.
@@ -21,6 +26,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     Role.OPERATOR: frozenset({"view_config", "run", "view_logs"}),
     Role.AUDITOR: frozenset({"view_logs", "view_audit"}),
 }
+# The platform operator does what an administrator does and, alone, manages platform
+# connections ("manage_platform").
+CAPABILITIES[Role.PLATFORM] = CAPABILITIES[Role.ADMIN] | {"manage_platform"}
 ALL_CAPABILITIES = frozenset().union(*CAPABILITIES.values())
 
 

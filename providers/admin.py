@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from core.admin import ReadOnlyModelAdmin
+from providers import ownership
 from providers.forms import (
     COMMON_SETTINGS,
     CONNECTION_FIELDS,
@@ -108,6 +109,26 @@ class ConnectionAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    # Platform (OEM) connections: only the platform operator sees or changes them here too.
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Connection]:
+        return ownership.visible_connections(request.user, super().get_queryset(request))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if ownership.manages_platform(request.user) else [*fields, "owner"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or ownership.may_manage(request.user, obj.owner))
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or ownership.may_manage(request.user, obj.owner))
+
+    def save_model(self, request: HttpRequest, obj: Connection, form: Any, change: bool) -> None:
+        ownership.require_may_manage(request.user, obj.owner)
+        super().save_model(request, obj, form, change)
 
     @admin.display(description="Stored secrets")
     def stored_secrets(self, obj: Connection) -> str:

@@ -24,7 +24,12 @@ from providers.endpoints import ALLOWLIST_SETTING, allowlisted_url
 from sandbox import defaults as sandbox
 
 DEFAULT_SANDBOX_URL = "http://127.0.0.1:8900"
-DEMO_USERS = {"admin": Role.ADMIN, "operator": Role.OPERATOR, "auditor": Role.AUDITOR}
+DEMO_USERS = {
+    "admin": Role.ADMIN,
+    "operator": Role.OPERATOR,
+    "auditor": Role.AUDITOR,
+    "platform": Role.PLATFORM,
+}
 SUPERUSER = "superuser"
 
 

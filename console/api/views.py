@@ -41,7 +41,7 @@ class ConfigExportView(APIView):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request) -> Response:
-        return Response(export_document())
+        return Response(export_document(actor=request.user))
 
 
 class ConfigImportView(APIView):
@@ -58,7 +58,7 @@ class ConfigImportView(APIView):
     def post(self, request: Request) -> Response:
         dry_run = request.query_params.get("dry_run", "").lower() in {"1", "true", "yes"}
         if dry_run:
-            errors = validate_document(request.data)
+            errors = validate_document(request.data, actor=request.user)
             if errors:
                 return Response({"errors": errors}, status=status.HTTP_400_BAD_REQUEST)
             return Response(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from providers import ownership
 from providers.choices import ProviderKind
 from providers.models import Connection, ModelAlias, Provider
 from skills.models import Skill
@@ -32,8 +33,9 @@ class Plan:
 class DocumentChecker:
     """The state of one walk over a document: errors so far and the writes it asks for."""
 
-    def __init__(self, doc: Any) -> None:
+    def __init__(self, doc: Any, *, actor: Any = None) -> None:
         self.doc = doc
+        self.manages_platform = ownership.manages_platform(actor)
         self.errors: list[str] = []
         self.plan = Plan()
         self.providers = {p.kind: p for p in Provider.objects.all()}

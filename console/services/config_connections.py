@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 
 from console.services.config_checks import ConnectionPlan, DocumentChecker
 from console.services.upsert import apply_changes
+from providers import ownership
 from providers.choices import ConnectionOwner
 from providers.models import Connection
 from providers.specs import (
@@ -55,6 +56,7 @@ def plan_connection(planner: DocumentChecker, item: dict, path: str) -> None:
         if isinstance(name, str)
         else None
     )
+    existing_owner = existing.owner if existing is not None else None
     if existing is not None and existing.provider.kind != kind:
         planner.error(
             f"{path}.provider",
@@ -64,6 +66,9 @@ def plan_connection(planner: DocumentChecker, item: dict, path: str) -> None:
         return
 
     owner = item.get("owner", default_owner(spec))
+    if not planner.manages_platform and ConnectionOwner.PLATFORM in {owner, existing_owner}:
+        planner.error(path, f"{ownership.REFUSAL[:-1]}; leave them out of the document")
+        return
     if owner not in ConnectionOwner.values:
         planner.error(f"{path}.owner", f"must be one of {', '.join(ConnectionOwner.values)}")
     elif owner == ConnectionOwner.PLATFORM and not spec.oem:

@@ -22,6 +22,7 @@ from console.services.config_connections import (
 from console.services.config_plan import DOCUMENT_VERSION, Planner
 from console.services.upsert import Tally, sync
 from core.audit import AuditSource, audit_context
+from providers import ownership
 from providers.choices import ProviderKind
 from providers.models import AliasMapping, Connection, Provider
 from providers.specs import default_owner, spec_for
@@ -59,13 +60,13 @@ class ImportResult:
         return self.tally.summary()
 
 
-def validate_document(doc: Any) -> list[str]:
-    """Every problem of `doc` as `path: message` lines; empty when it can be imported."""
-    return _plan(doc)[0]
+def validate_document(doc: Any, *, actor: Any = None) -> list[str]:
+    """Every problem of `doc` as `path: message` lines; empty when `actor` can import it."""
+    return _plan(doc, actor)[0]
 
 
-def _plan(doc: Any) -> tuple[list[str], Plan]:
-    planner = Planner(doc)
+def _plan(doc: Any, actor: Any) -> tuple[list[str], Plan]:
+    planner = Planner(doc, actor=actor)
     plan = planner.run()
     return planner.errors, plan
 
@@ -76,9 +77,11 @@ def import_document(
     """Validate the whole document, then apply it in one transaction (all or nothing).
 
     Raises ConfigDocumentError with every problem found; nothing is written in that case.
+    `actor` None is the system (commands); a tenant role cannot create or change platform
+    (OEM) connections through a document (see providers.ownership).
     """
     with audit_context(actor=actor, source=source), transaction.atomic():
-        errors, plan = _plan(doc)
+        errors, plan = _plan(doc, actor)
         if errors:
             raise ConfigDocumentError(errors)
         result = ImportResult()
@@ -185,11 +188,12 @@ def _save_override(path: str, override: dict[str, Any], tally: Tally) -> list[st
 # -- export --------------------------------------------------------------------------------
 
 
-def export_document() -> dict[str, Any]:
+def export_document(*, actor: Any = None) -> dict[str, Any]:
     """The current configuration as the import document; secrets are never included.
 
     A connection lists the names of its stored secrets under `credentials_set` so a reader
-    knows what is configured, without any value or hint.
+    knows what is configured, without any value or hint. Platform (OEM) connections are left
+    out for tenant roles, as everywhere they read connections.
     """
     order = {kind: i for i, kind in enumerate(ProviderKind.values)}
     providers = sorted(Provider.objects.all(), key=lambda p: order.get(p.kind, 99))
@@ -198,7 +202,9 @@ def export_document() -> dict[str, Any]:
         "integrations": {p.kind: p.integration_mode for p in providers},
         "connections": [
             _export_connection(c)
-            for c in Connection.objects.select_related("provider").order_by("name")
+            for c in ownership.visible_connections(
+                actor, Connection.objects.select_related("provider").order_by("name")
+            )
         ],
         "alias_mappings": [
             {"alias": m.alias.key, "connection": m.connection.name, "model": m.model}

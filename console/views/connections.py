@@ -1,6 +1,7 @@
 """Connections: list, create/edit with write-only secrets, test, deactivate.
 
-Platform (OEM) connections are listed read-only; their secrets belong to the operator.
+Platform (OEM) connections are listed read-only, and only to the platform operator; tenant
+roles see that they exist, not what they are (see providers.ownership).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from console.forms import ConnectionForm
 from core.access import requires
+from providers import ownership
 from providers.choices import ConnectionOwner
 from providers.models import Connection
 from providers.services import test_connection
@@ -24,10 +26,19 @@ def _customer_connection(pk: int) -> Connection:
 
 @requires("view_config")
 def connection_list(request: HttpRequest) -> HttpResponse:
-    connections = list(Connection.objects.select_related("provider").order_by("owner", "name"))
+    connections = list(
+        ownership.visible_connections(
+            request.user, Connection.objects.select_related("provider").order_by("owner", "name")
+        )
+    )
     customer = [c for c in connections if c.owner == ConnectionOwner.CUSTOMER]
     platform = [c for c in connections if c.owner == ConnectionOwner.PLATFORM]
-    return render(request, "console/connections.html", {"customer": customer, "platform": platform})
+    context = {
+        "customer": customer,
+        "platform": platform,
+        "sees_platform": ownership.manages_platform(request.user),
+    }
+    return render(request, "console/connections.html", context)
 
 
 @requires("configure")

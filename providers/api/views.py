@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from core.api import (
     CrudViewSet,
@@ -17,7 +18,7 @@ from core.api import (
     ReadOnlyViewSet,
     drf_errors,
 )
-from providers import filtersets, services
+from providers import filtersets, ownership, services
 from providers.api.serializers import (
     AliasMappingSerializer,
     ConnectionSerializer,
@@ -59,11 +60,33 @@ class ProviderViewSet(mixins.UpdateModelMixin, ReadOnlyViewSet):
 
 
 class ConnectionViewSet(CrudViewSet):
-    """Connections, addressed by name (or, failing that, by id). Secrets are write-only."""
+    """Connections, addressed by name (or, failing that, by id). Secrets are write-only.
 
-    queryset = Connection.objects.select_related("provider")
+    Tenant roles neither see nor write platform (OEM) connections (see providers.ownership).
+    """
+
     serializer_class = ConnectionSerializer
     filterset_class = filtersets.ConnectionFilter
+
+    def get_queryset(self) -> QuerySet[Connection]:
+        queryset = Connection.objects.select_related("provider")
+        return ownership.visible_connections(self.request.user, queryset)
+
+    def perform_create(self, serializer: BaseSerializer) -> None:
+        ownership.require_may_manage(self.request.user, serializer.validated_data["owner"])
+        super().perform_create(serializer)
+
+    def perform_update(self, serializer: BaseSerializer) -> None:
+        assert isinstance(serializer.instance, Connection)
+        current = serializer.instance.owner
+        given = serializer.validated_data.get("owner", current)
+        ownership.require_may_manage(self.request.user, current, given)
+        super().perform_update(serializer)
+
+    def perform_destroy(self, instance: Model) -> None:
+        assert isinstance(instance, Connection)
+        ownership.require_may_manage(self.request.user, instance.owner)
+        super().perform_destroy(instance)
 
     def get_object(self) -> Connection:
         key = self.kwargs["pk"]

@@ -127,7 +127,7 @@ def test_it_diagnoses_a_refused_key(live, client_for) -> None:
 
 
 def test_it_makes_a_platform_llm_connection_platform_owned(demo, client_for) -> None:
-    response = client_for("admin_user").post(
+    response = client_for("platform_user").post(
         URL,
         {
             "name": "platform-llm-2",

@@ -104,7 +104,7 @@ def test_it_is_idempotent_and_leaves_passwords_alone() -> None:
     second = seed_demo(URL)
 
     assert second.created_users == {}
-    assert set(second.existing_users) == {"admin", "operator", "auditor"}
+    assert set(second.existing_users) == {"admin", "operator", "auditor", "platform"}
     assert second.configuration == "nothing to change"
     assert AuditEvent.objects.count() == events
     assert (
