@@ -53,6 +53,41 @@ PATH = r"(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*"
 
 SERVICE_ACCOUNT_KEYS = ("client_email", "private_key", "token_uri")
 
+# Model ids as each provider's URL path takes them (Azure: the deployment; Bedrock: a model
+# id, inference profile or ARN; Gemini: a model, optionally `models/…` or `tunedModels/…`);
+# an OpenAI-compatible model only travels in the JSON body, but is held to the same alphabet.
+BEDROCK_MODEL = (
+    r"[A-Za-z0-9][A-Za-z0-9._:-]{0,199}"
+    r"|arn:aws[a-z-]*:bedrock:[a-z0-9-]+:\d{12}:[a-z-]+/[A-Za-z0-9._:-]{1,200}"
+)
+GEMINI_MODEL = r"((models|tunedModels)/)?[A-Za-z0-9][A-Za-z0-9._-]{0,127}"
+OPENAI_MODEL = r"[A-Za-z0-9][A-Za-z0-9._:@+-]{0,199}(/[A-Za-z0-9][A-Za-z0-9._:@+-]{0,199}){0,3}"
+MODEL_NAMES: dict[str, tuple[str, str]] = {
+    ProviderKind.AZURE_OPENAI: (
+        AZURE_DEPLOYMENT,
+        "must be a deployment name (up to 64 letters, digits, dots, hyphens and underscores)",
+    ),
+    ProviderKind.AWS_BEDROCK: (
+        BEDROCK_MODEL,
+        "must be a Bedrock model id, inference profile or ARN such as "
+        "anthropic.claude-sonnet-4-20250514-v1:0",
+    ),
+    ProviderKind.GOOGLE_GEMINI: (GEMINI_MODEL, "must be a Gemini model such as gemini-2.5-pro"),
+}
+_DEFAULT_MODEL_NAME = (
+    OPENAI_MODEL,
+    "must be a model name such as gpt-4o-mini (letters, digits and . _ : @ + - , "
+    "up to four / between parts)",
+)
+
+
+def model_name(kind: str, value: Any) -> str:
+    """A model or deployment name as `kind`'s URLs take it; SettingError otherwise."""
+    regex, phrase = MODEL_NAMES.get(kind, _DEFAULT_MODEL_NAME)
+    if not isinstance(value, str) or not re.fullmatch(regex, value):
+        raise SettingError(phrase)
+    return value
+
 
 def pattern(regex: str, phrase: str) -> Validator:
     """A validator refusing any value that is not a full match of `regex`."""

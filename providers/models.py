@@ -12,6 +12,7 @@ from django.db.models import Q
 
 from core import crypto
 from core.fields import EncryptedJSONField
+from providers import grammar
 from providers.choices import (
     Capability,
     ConnectionOwner,
@@ -255,6 +256,13 @@ class ModelVersion(models.Model):
     def __str__(self) -> str:
         return self.label or self.name
 
+    def clean(self) -> None:
+        if self.provider_id and self.name:
+            try:
+                grammar.model_name(self.provider.kind, self.name)
+            except grammar.SettingError as exc:
+                raise ValidationError({"name": exc.sentence}) from None
+
     @property
     def selectable(self) -> bool:
         return self.status in {VersionStatus.ACTIVE, VersionStatus.RETIRING}
@@ -350,6 +358,11 @@ class AliasMapping(models.Model):
             )
         elif self.connection.owner != ConnectionOwner.CUSTOMER:
             errors["connection"] = "Aliases map to customer (BYOK) connections only."
+        else:
+            try:
+                grammar.model_name(self.connection.provider.kind, self.model)
+            except grammar.SettingError as exc:
+                errors["model"] = exc.sentence
         if errors:
             raise ValidationError(errors)
 
