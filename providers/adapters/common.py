@@ -108,8 +108,8 @@ class ConnectionAdapter(Adapter):
         return ""
 
     def clean(self, message: str) -> str:
-        """A provider message made safe to show and store."""
-        return self.redactor.text(str(message or "")).strip()[:900]
+        """A provider message made safe to show and store: redacted, then an excerpt."""
+        return excerpt(self.redactor.text(str(message or "")))
 
     def probe(self, call: Any) -> Diagnosis:
         """Run a cheap call; turn its outcome into a Diagnosis (never raises ProviderError)."""
@@ -172,6 +172,20 @@ def retry_after_from(headers: Mapping[str, str] | None) -> float | None:
     return None
 
 
+# What an upstream answer may contribute to a diagnosis, an error or health-check history: an
+# excerpt, never the raw body. An endpoint (or a token_uri) that is not the provider — an
+# internal page, a metadata service — must not have its answer echoed back to the console.
+EXCERPT_LIMIT = 300
+_TAG = re.compile(r"<[^<>]{0,400}>")
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+
+
+def excerpt(text: str, limit: int = EXCERPT_LIMIT) -> str:
+    """Markup and control characters dropped, whitespace folded, at most `limit` characters."""
+    text = " ".join(_UNPRINTABLE.sub(" ", _TAG.sub(" ", text)).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s*$")
 
 
@@ -202,6 +216,7 @@ def is_tls_error(exc: BaseException) -> bool:
 
 def redirect_message(status: int, location: str) -> str:
     return (
-        f"The endpoint answered with a redirect ({status}) to {location or 'another address'}; "
+        f"The endpoint answered with a redirect ({status}) to "
+        f"{excerpt(location, 120) or 'another address'}; "
         "redirects are not followed — set the endpoint to the final address."
     )
