@@ -17,7 +17,7 @@ import pytest
 from django.conf import settings
 from django.contrib.admindocs.views import extract_views_from_urlpatterns, simplify_regex
 from django.test import Client
-from django.urls import get_resolver
+from django.urls import Resolver404, get_resolver, resolve
 
 from core.headers import CONTENT_SECURITY_POLICY
 
@@ -27,24 +27,43 @@ TEMPLATES_DIR = Path(settings.BASE_DIR) / "templates"
 STATIC_DIR = Path(settings.BASE_DIR) / "static"
 
 
-def _sample(match: re.Match[str]) -> str:
+def _candidates(match: re.Match[str]) -> list[str]:
+    """Values to try for one URL parameter, the likeliest first."""
     converter, _, name = match.group(1).rpartition(":")
     if converter == "uuid":
-        return str(uuid.uuid4())
-    if converter in {"int", "path"} or name in {"pk", "id", "object_id", "content_type_id"}:
-        return "1"
+        return [str(uuid.uuid4())]
     if name == "app_label":
-        return "providers"
-    return "x"
+        return ["providers"]
+    if converter in {"int", "path"} or name in {"pk", "id", "object_id", "content_type_id"}:
+        return ["1", str(uuid.uuid4()), "x"]
+    return ["x", "1"]
+
+
+def _fill(pattern: str) -> str:
+    """`pattern` with each parameter set to the first value that makes the URL resolve (a
+    router's `<pk>` may take an integer or a UUID)."""
+    for attempt in range(3):
+
+        def value(match: re.Match[str], attempt: int = attempt) -> str:
+            options = _candidates(match)
+            return options[min(attempt, len(options) - 1)]
+
+        url = re.sub(r"<([^>]+)>", value, pattern)
+        try:
+            resolve(url)
+        except Resolver404:
+            continue
+        return url
+    raise AssertionError(f"no sample value resolves {pattern}")
 
 
 def every_url() -> list[str]:
-    """Each URL pattern of the project, its parameters filled with a plausible value."""
+    """Each URL pattern of the project, its parameters filled with a value it accepts."""
     paths = {
         simplify_regex(regex)
         for _view, regex, _ns, _name in extract_views_from_urlpatterns(get_resolver().url_patterns)
     }
-    return sorted({re.sub(r"<([^>]+)>", _sample, p) for p in paths})
+    return sorted({_fill(p) for p in paths})
 
 
 URLS = every_url()
