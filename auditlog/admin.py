@@ -20,6 +20,6 @@ class AuditEventAdmin(ReadOnlyModelAdmin):
     exclude = ["changes"]
     readonly_fields = ["diff"]
 
-    @admin.display(description="Changes (secrets masked)")
+    @admin.display(description="Changes (secrets: set, changed or removed)")
     def diff(self, obj: AuditEvent) -> str:
         return pretty_json(obj.changes)

@@ -9,7 +9,7 @@ from core.audit import AuditAction, AuditSource
 
 
 class AuditEvent(models.Model):
-    """One configuration change: who, when, what, from where, and a field diff (secrets masked)."""
+    """One configuration change: who, when, what, from where, and a field diff (secrets only as set, changed or removed)."""
 
     created_at = models.DateTimeField(auto_now_add=True)
     actor = models.ForeignKey(

@@ -1,4 +1,4 @@
-"""The configuration audit trail: one AuditEvent per change, with a field diff, secrets masked.
+"""The configuration audit trail: one AuditEvent per change, with a field diff, secrets hidden.
 
 Model saves are audited in one place (the signal handlers in `signals.py` call `audit_save` and
 `audit_delete`), so no view, form, serializer, import or command has to remember to do it. The
@@ -6,8 +6,11 @@ actor and the door come from `core.audit`. Events that are not a model save (a k
 rotation) go through `record_event`.
 
 Diff format: ``{"field": [before, after]}``; on create ``before`` is None, on delete ``after``
-is None. A connection's secrets appear as ``{"secrets.<name>": ["••••abcd", "••••wxyz"]}`` for
-the names that changed — masked hints only, never the value or its ciphertext.
+is None. A connection's secrets appear, for the names that changed, only as the fact of the
+change: ``{"secrets.<name>": [None, "set"]}`` when added, ``["set", "changed"]`` when replaced,
+``["set", None]`` when removed (or deleted with the row). Nothing derived from the value is
+recorded — no hint of its last characters, no length, no hash, no ciphertext — so reading the
+trail tells an auditor *that* a credential moved and who moved it, never anything about it.
 """
 
 from __future__ import annotations
@@ -45,9 +48,12 @@ AUDITED_MODELS: tuple[str, ...] = (
 BOOKKEEPING_FIELDS: frozenset[str] = frozenset(
     {"health_status", "consecutive_failures", "last_checked_at", "last_check_message", "updated_at"}
 )
-# Folded into the masked secrets diff instead of being shown on their own.
+# Derived from the secrets: never shown (the secrets diff says what changed, value-free).
 SECRET_SIDE_FIELDS: frozenset[str] = frozenset({"secret_hints", "secret_version"})
 SECRET_PREFIX = "secrets."
+# The two words a secret's side of a diff may hold (None: no secret there).
+SECRET_SET = "set"
+SECRET_CHANGED = "changed"
 
 Changes = dict[str, list[Any]]
 
@@ -204,38 +210,49 @@ def _value(field: models.Field, instance: models.Model | None) -> Any:
 
 
 def _secret_changes(before: models.Model | None, after: models.Model | None) -> Changes:
-    """Which secrets were added, replaced or removed, as masked hints only."""
-    old_hints = _hints(before)
-    new_hints = _hints(after)
+    """Which secrets were added, replaced or removed: the fact of it, nothing of the value."""
+    old_names = _secret_names(before)
+    new_names = _secret_names(after)
     if before is None or after is None:
-        names = set(old_hints) | set(new_hints)
+        names = old_names | new_names
     else:
-        names = _changed_secret_names(before, after, old_hints, new_hints)
+        names = _changed_secret_names(before, after)
     return {
-        SECRET_PREFIX + name: [old_hints.get(name), new_hints.get(name)] for name in sorted(names)
+        SECRET_PREFIX + name: secret_pair(had=name in old_names, has=name in new_names)
+        for name in sorted(names)
     }
+
+
+def secret_pair(*, had: bool, has: bool) -> list[str | None]:
+    """A secret's diff entry: added ``[None, "set"]``, replaced ``["set", "changed"]``, removed
+    ``["set", None]``."""
+    if not had:
+        return [None, SECRET_SET]
+    if not has:
+        return [SECRET_SET, None]
+    return [SECRET_SET, SECRET_CHANGED]
 
 
 def _raw_secrets(instance: models.Model) -> Any:
     return instance.__dict__.get("secrets")
 
 
-def _hints(instance: models.Model | None) -> dict[str, str]:
-    """Masked form of each secret: computed from the new values when the caller just set them."""
+def _secret_names(instance: models.Model | None) -> set[str]:
+    """The names of the secrets the row holds: from the new values when the caller just set
+    them, else from the stored hints' keys (no decryption needed)."""
     if instance is None:
-        return {}
+        return set()
     raw = _raw_secrets(instance)
     if isinstance(raw, dict):
-        return {name: crypto.mask(str(value)) for name, value in raw.items()}
+        return set(raw)
+    return set(_stored_hints(instance))
+
+
+def _stored_hints(instance: models.Model) -> dict[str, str]:
     return dict(getattr(instance, "secret_hints", None) or {})
 
 
-def _changed_secret_names(
-    before: models.Model,
-    after: models.Model,
-    old_hints: dict[str, str],
-    new_hints: dict[str, str],
-) -> set[str]:
+def _changed_secret_names(before: models.Model, after: models.Model) -> set[str]:
     old_raw, new_raw = _raw_secrets(before), _raw_secrets(after)
     # Secrets not touched since the row was loaded: the same token, nothing changed.
     if new_raw is None or (isinstance(new_raw, Ciphertext) and str(new_raw) == str(old_raw or "")):
@@ -244,7 +261,9 @@ def _changed_secret_names(
         old_values = cast(Any, before).secrets
         new_values = cast(Any, after).secrets
     except crypto.SecretDecryptionError:
-        # Cannot compare values: report every secret the hints or the version say moved.
+        # Cannot compare values: report every secret the hints or the version say moved (the
+        # hints only decide which names to report; they are never written to the diff).
+        old_hints, new_hints = _stored_hints(before), _stored_hints(after)
         names = {n for n in set(old_hints) | set(new_hints) if old_hints.get(n) != new_hints.get(n)}
         if not names and getattr(before, "secret_version", None) != getattr(
             after, "secret_version", None

@@ -7,6 +7,8 @@ PostgreSQL and Redis.
 
 from __future__ import annotations
 
+import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,17 +19,27 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 VAR_DIR = Path(env("BYOK_VAR_DIR", default=str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 DEBUG = env.bool("DEBUG", default=False)
+
+
+def _create_private(path: Path, text: str = "") -> None:
+    """Create `path` readable by this user only (0600 from the first byte, whatever the umask
+    allows beyond it); an existing file is left as it is."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return  # another process made it first
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
 
 
 def _secret_from_var(name: str, generate: Callable[[], str]) -> str:
     """Development only: create a secret once and keep it under var/ (mode 0600)."""
     path = VAR_DIR / name
     if not path.exists():
-        path.write_text(generate())
-        path.chmod(0o600)
+        _create_private(path, generate())
     return path.read_text().strip()
 
 
@@ -135,6 +147,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every response (WhiteNoise's, errors, redirects) leaves with its headers.
+    "core.headers.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -176,6 +190,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # The file holds every secret (encrypted) and the logs: made 0600 before SQLite opens it,
+    # which then gives its -wal and -shm files the same mode.
+    _sqlite_name = str(DATABASES["default"].get("NAME") or "")
+    if _sqlite_name and _sqlite_name != ":memory:" and not _sqlite_name.startswith("file:"):
+        Path(_sqlite_name).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _create_private(Path(_sqlite_name))
 elif env.int("DB_POOL_MAX_SIZE", default=0) > 0:
     # A connection pool per process (psycopg_pool): many worker threads share few connections,
     # so hundreds of calls in flight stay under PostgreSQL's max_connections.
@@ -218,14 +238,46 @@ LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
+# No script reads the CSRF cookie: pages carry the token (forms, htmx's hx-headers).
+CSRF_COOKIE_HTTPONLY = True
 SECURE_HSTS_SECONDS = 0 if DEBUG else env.int("SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = False
+# Preloading commits the whole domain and its subdomains to HTTPS in browsers' lists, and is
+# slow to undo: the domain owner's decision, so off unless they set it.
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Off by default: the documented deployment terminates TLS at a reverse proxy, which redirects
+# plain HTTP itself (and HSTS keeps browsers on HTTPS). Turn on to have Django redirect too.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+def _proxy_ssl_header(value: str) -> tuple[str, str] | None:
+    """`X-Forwarded-Proto` or `HTTP_X_FORWARDED_PROTO` → ("HTTP_X_FORWARDED_PROTO", "https").
+
+    Only a proxy that always sets (or strips) that header may be named: otherwise any client
+    could claim HTTPS with it. Unset, no header is trusted and the scheme is the socket's.
+    """
+    name = value.strip().upper().replace("-", "_")
+    if not name:
+        return None
+    if not name.startswith("HTTP_"):
+        name = "HTTP_" + name
+    if not re.fullmatch(r"HTTP_[A-Z0-9_]+", name):
+        _refuse(f"SECURE_PROXY_SSL_HEADER must be a header name, not {value!r}.")
+    return (name, "https")
+
+
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header(env("SECURE_PROXY_SSL_HEADER", default=""))
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Deployment checks (`manage.py check --deploy`) that describe an operator's choice above, not a
+# gap: each is silenced only while that choice is the documented default (docs/SECURITY.md).
+SILENCED_SYSTEM_CHECKS = [
+    *(["security.W008"] if not SECURE_SSL_REDIRECT else []),
+    *(["security.W021"] if not SECURE_HSTS_PRELOAD else []),
+]
+if not DEBUG and "*" in ALLOWED_HOSTS:
+    _refuse("ALLOWED_HOSTS must name the console's host names, not '*'.")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -9,7 +9,7 @@ from core.api import NewestFirstCursor, ReadOnlyViewSet
 
 
 class AuditEventViewSet(ReadOnlyViewSet):
-    """Configuration history: who changed what, when, from where (secrets masked)."""
+    """Configuration history: who changed what, when, from where (secrets only as set, changed or removed)."""
 
     serializer_class = AuditEventSerializer
     read_capability = "view_audit"

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import gzip
-import hashlib
 import json
 import re
 import uuid
@@ -20,10 +20,11 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from providers.choices import LogLevel, Purpose
 from providers.outbound.models import OutboundRequest
@@ -57,12 +58,22 @@ SENSITIVE_QUERY = frozenset(
         "token",
     }
 )
+# Credential parameters in a query string, a form body or a URL quoted in an error message
+# (`…:generateContent?key=…`): their values go whatever they hold.
+_SECRET_PARAMS = re.compile(
+    r"((?:^|[?&])(?:"
+    + "|".join(
+        re.escape(n)
+        for n in sorted(SENSITIVE_QUERY | {"assertion", "client_secret", "refresh_token"})
+    )
+    + r")=)[^&#\s\"'<>]*",
+    re.IGNORECASE,
+)
 # JSON members whose values are credentials wherever they appear (token exchange bodies).
 _SECRET_JSON_MEMBERS = re.compile(
     r'("(?:access_token|id_token|refresh_token|private_key|client_secret|assertion)"\s*:\s*")'
     r'((?:[^"\\]|\\.)*)(")'
 )
-_SECRET_FORM_MEMBERS = re.compile(r"((?:^|&)(?:assertion|client_secret|refresh_token)=)[^&]*")
 # STS answers temporary credentials in XML (query protocol).
 _SECRET_XML_ELEMENTS = re.compile(r"(<(SecretAccessKey|SessionToken)>)[^<]*(</\2>)")
 _PEM_BLOCK = re.compile(
@@ -73,8 +84,13 @@ REQUEST_ID_HEADERS = ("x-request-id", "apim-request-id", "x-amzn-requestid", "x-
 
 
 def fingerprint(secret: str) -> str:
-    """A short, non-reversible name for an API key, so rows show *which* key was used."""
-    return "sha256:" + hashlib.sha256(secret.encode()).hexdigest()[:12]
+    """A short name for an API key, so rows show *which* key was used, not what it is.
+
+    Keyed (HMAC-SHA256 under a key derived from SECRET_KEY): a plain hash of a short or
+    guessable key could be reversed by trying candidates, by anyone who reads the log.
+    """
+    digest = salted_hmac("byok.outbound.fingerprint", secret, algorithm="sha256")
+    return "hmac:" + digest.hexdigest()[:12]
 
 
 # -- scope (who asked) ------------------------------------------------------------------------
@@ -131,47 +147,106 @@ def outbound_scope(
 
 # -- redaction --------------------------------------------------------------------------------
 
+#: A secret at least this long is removed wherever it occurs, even inside a longer word.
+SUBSTRING_MIN = 6
+_SERVICE_ACCOUNT_SECRETS = ("private_key", "private_key_id", "client_secret", "refresh_token")
+
 
 def secret_values(secrets: Mapping[str, Any]) -> tuple[str, ...]:
-    """Every string that must never be stored: each secret and the parts of JSON secrets."""
+    """Every string that must never be stored: each secret, whatever its length, and the
+    secret parts of a JSON secret (a service-account key), each in the forms it is sent in
+    (as typed, escaped inside a JSON string, percent-encoded in a URL)."""
     found: set[str] = set()
 
     def add(value: Any) -> None:
         if isinstance(value, str):
-            if len(value) >= 6:
-                found.add(value)
-                found.add(value.replace("\n", "\\n"))
-                found.add(json.dumps(value)[1:-1])
+            if value:
+                found.update(_forms(value))
             with contextlib.suppress(ValueError, TypeError):
                 parsed = json.loads(value)
                 if isinstance(parsed, dict):
                     add(parsed)
         elif isinstance(value, dict):
-            for key in ("private_key", "private_key_id", "client_secret", "refresh_token"):
+            for key in _SERVICE_ACCOUNT_SECRETS:
                 add(value.get(key))
 
     for value in secrets.values():
         add(value)
     # Longest first, so a secret containing another is replaced whole.
-    return tuple(sorted(found, key=len, reverse=True))
+    return tuple(sorted(found, key=lambda v: (-len(v), v)))
+
+
+def _forms(value: str) -> set[str]:
+    return {value, json.dumps(value)[1:-1], quote(value, safe=""), quote_plus(value, safe="")}
+
+
+def _secret_pattern(secrets: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One alternation: long secrets anywhere, short ones only as a whole word."""
+    parts = []
+    for secret in sorted(secrets, key=lambda v: (-len(v), v)):
+        if not secret.strip():
+            continue  # only spaces: matched as a whole value (`Redactor.value`), not in text
+        escaped = re.escape(secret)
+        parts.append(escaped if len(secret) >= SUBSTRING_MIN else rf"(?<!\w){escaped}(?!\w)")
+    return re.compile("|".join(parts)) if parts else None
 
 
 @dataclass(frozen=True)
 class Redactor:
-    """Removes credentials from headers, query strings and bodies."""
+    """Removes credentials from headers, query strings, bodies and messages: the one
+    redaction every stored or shown provider text goes through (outbound records, error
+    messages, connection-test diagnoses).
+
+    The rule, applied in this order:
+
+    1. **Credential places**, whatever they hold: the values of credential headers
+       (`SENSITIVE_HEADERS`; an AWS SigV4 `Authorization` keeps its credential scope and
+       loses its signature), of credential query or form parameters (`SENSITIVE_QUERY`,
+       `assertion`, `client_secret`, `refresh_token`, also inside a URL quoted in a
+       message), of credential JSON members (`private_key`, `access_token`, …), of STS's
+       `SecretAccessKey` and `SessionToken` elements, and PEM private-key blocks.
+    2. **The connection's own secrets**, by value, whatever their length, in each form they
+       are sent in (`secret_values`):
+       - a secret of `SUBSTRING_MIN` (6) characters or more is replaced wherever it occurs;
+       - a shorter one is replaced where it stands as a whole word: not preceded or
+         followed by a letter, digit or underscore. `ab1` goes in `key ab1.`, `"ab1"`,
+         `=ab1&`, `/ab1/` or a header whose value is `ab1`, but not in `cab1e`;
+       - a header or query value that *is* a secret (as is, or trimmed) is replaced whole,
+         so even a secret of only punctuation or spaces is caught where it is sent (one of
+         only spaces is looked for nowhere else: it would match between any two words).
+
+    Why short secrets are matched as words only: replacing every occurrence of a one- or
+    two-character secret would erase that letter from all text and make records and
+    messages unreadable, while a fragment inside a longer word does not reveal which
+    characters the secret is. Real provider keys are far longer than `SUBSTRING_MIN` and
+    are removed everywhere.
+    """
 
     secrets: tuple[str, ...] = ()
+
+    @functools.cached_property
+    def _pattern(self) -> re.Pattern[str] | None:
+        return _secret_pattern(self.secrets)
+
+    @functools.cached_property
+    def _whole(self) -> frozenset[str]:
+        return frozenset(self.secrets) | (frozenset(s.strip() for s in self.secrets) - {""})
 
     def text(self, value: str) -> str:
         if not value:
             return value
-        for secret in self.secrets:
-            if secret in value:
-                value = value.replace(secret, REDACTED)
+        if self._pattern is not None:
+            value = self._pattern.sub(REDACTED, value)
         value = _PEM_BLOCK.sub(REDACTED, value)
         value = _SECRET_JSON_MEMBERS.sub(lambda m: m.group(1) + REDACTED + m.group(3), value)
         value = _SECRET_XML_ELEMENTS.sub(lambda m: m.group(1) + REDACTED + m.group(3), value)
-        return _SECRET_FORM_MEMBERS.sub(lambda m: m.group(1) + REDACTED, value)
+        return _SECRET_PARAMS.sub(lambda m: m.group(1) + REDACTED, value)
+
+    def value(self, value: str) -> str:
+        """A header or parameter value: whole when it is a secret, else as text."""
+        if value in self._whole or value.strip() in self._whole:
+            return REDACTED
+        return self.text(value)
 
     def headers(self, headers: Iterable[tuple[Any, Any]]) -> dict[str, str]:
         clean: dict[str, str] = {}
@@ -189,14 +264,14 @@ class Redactor:
                 else:
                     clean[lower] = REDACTED
             else:
-                clean[lower] = self.text(value)
+                clean[lower] = self.value(value)
         return clean
 
     def query(self, query: str) -> str:
         if not query:
             return ""
         pairs = [
-            (k, REDACTED if k.lower() in SENSITIVE_QUERY else self.text(v))
+            (k, REDACTED if k.lower() in SENSITIVE_QUERY else self.value(v))
             for k, v in parse_qsl(query, keep_blank_values=True)
         ]
         return urlencode(pairs, safe="[]")

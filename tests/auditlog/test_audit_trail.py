@@ -1,4 +1,4 @@
-"""The audit trail: one event per configuration change, with a masked field diff."""
+"""The audit trail: one event per configuration change, with a field diff that hides secrets."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def test_it_records_a_create_with_actor_and_source(azure: Provider, superuser: U
     assert event.object_repr == "contoso"
     assert event.changes["endpoint"] == [None, "https://contoso.openai.azure.com"]
     assert event.changes["provider"] == [None, azure.pk]
-    assert event.changes["secrets.api_key"] == [None, "••••4321"]
+    assert event.changes["secrets.api_key"] == [None, "set"]
 
 
 def test_it_records_an_update_as_a_field_diff(azure: Provider) -> None:
@@ -121,7 +121,7 @@ def test_it_records_a_delete_with_the_last_state(azure: Provider) -> None:
     )
     assert event.action == AuditAction.DELETE
     assert event.changes["name"] == ["contoso", None]
-    assert event.changes["secrets.api_key"] == ["••••4321", None]
+    assert event.changes["secrets.api_key"] == ["set", None]
 
 
 def test_it_records_an_integration_switch(azure: Provider) -> None:
@@ -132,7 +132,7 @@ def test_it_records_an_integration_switch(azure: Provider) -> None:
     assert event.changes == {"integration_mode": ["oem", "byok"]}
 
 
-def test_it_masks_secrets_in_every_diff(azure: Provider) -> None:
+def test_it_hides_secrets_in_every_diff(azure: Provider) -> None:
     conn = _connection(azure)
     first_token = _raw_secrets(conn.pk)
     conn = Connection.objects.get(pk=conn.pk)
@@ -145,8 +145,8 @@ def test_it_masks_secrets_in_every_diff(azure: Provider) -> None:
         assert forbidden not in dumped
     update = AuditEvent.objects.filter(action=AuditAction.UPDATE).get()
     assert update.changes == {
-        "secrets.api_key": ["••••4321", "••••8765"],
-        "secrets.entra_token": [None, "••••0000"],
+        "secrets.api_key": ["set", "changed"],
+        "secrets.entra_token": [None, "set"],
     }
 
 
@@ -155,7 +155,7 @@ def test_it_reports_a_replaced_secret_even_when_its_last_four_match(azure: Provi
     conn = Connection.objects.get(pk=conn.pk)
     conn.set_secrets({"api_key": "sk-other-value-xxxx-4321"})
     conn.save()
-    assert _events(conn)[-1].changes == {"secrets.api_key": ["••••4321", "••••4321"]}
+    assert _events(conn)[-1].changes == {"secrets.api_key": ["set", "changed"]}
 
 
 def test_it_audits_skill_models_with_json_safe_values(db: None) -> None:
