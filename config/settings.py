@@ -234,6 +234,9 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+# API limits. `?wait` on POST /invocations/ and /agent-runs/ watches the queued run for at
+# most this many seconds (the web process never runs it); a longer wait is a 400.
+API_MAX_WAIT_SECONDS = env.int("API_MAX_WAIT_SECONDS", default=30)
 SPECTACULAR_SETTINGS = {
     "TITLE": "BYOK Console API",
     "DESCRIPTION": "Bring Your Own Key console: providers, connections, aliases, skills, logs.",

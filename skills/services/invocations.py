@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from core.errors import ErrorCode
 from providers.choices import Purpose
-from skills.choices import TERMINAL_STATUSES, InvocationStatus, Source
+from skills.choices import InvocationStatus, Source
 from skills.models import Invocation, Record, Skill
 from skills.services import lifecycle
 from skills.services.errors import InputError, ResolutionError, SkillError
@@ -41,6 +41,7 @@ from skills.services.resolution_cache import (
     cached_skill,
     cached_skill_by_id,
 )
+from skills.services.run_access import wait_for_run
 
 logger = logging.getLogger(__name__)
 
@@ -171,15 +172,9 @@ def invoke_now(
     return invocation
 
 
-def wait_for(invocation_id: uuid.UUID | str, timeout: float, poll: float = 0.05) -> Invocation:
-    """Poll until the invocation is terminal or `timeout` seconds pass; returns the row."""
-    end = time.monotonic() + timeout
-    while True:
-        invocation = Invocation.objects.get(pk=invocation_id)
-        if invocation.status in TERMINAL_STATUSES or time.monotonic() >= end:
-            return invocation
-        time.sleep(min(poll, max(0.0, end - time.monotonic())))
-        poll = min(poll * 1.5, 0.5)
+def wait_for(invocation_id: uuid.UUID | str, timeout: float) -> Invocation:
+    """Read the invocation until it is finished or `timeout` seconds pass (it never runs it)."""
+    return wait_for_run(Invocation, invocation_id, timeout)
 
 
 def cancel_invocation(invocation_id: uuid.UUID | str) -> bool:
