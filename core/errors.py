@@ -25,6 +25,9 @@ class ErrorCode(models.TextChoices):
     TEMPLATE = "template", "The prompt template is broken."
     RATE_LIMITED = "rate_limited", "A rate-limit rule refuses another request this hour."
 
+    # Refused because of who is asking
+    FORBIDDEN = "forbidden", "The caller may not do this to this object."
+
     # Resolution: a broken link between a skill (or agent) and a provider call
     RESOLUTION = "resolution", "The call could not be routed."
     SKILL_INACTIVE = "skill_inactive", "The skill is inactive."

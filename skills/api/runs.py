@@ -38,7 +38,8 @@ from skills.choices import TERMINAL_STATUSES, Source
 from skills.models import AgentRun, Invocation
 from skills.models.runs import Run, load_outbound_ids
 from skills.services.errors import RateLimitExceeded, SkillError
-from skills.services.invocations import cancel_invocation, create_invocation, wait_for
+from skills.services.invocations import create_invocation, wait_for
+from skills.services.run_access import CancelOutcome, cancel_run
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 UUID_PATTERN = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
@@ -102,6 +103,17 @@ def _created(serializer: type, what: str) -> dict[int, Any]:
     }
 
 
+def _cancelled(serializer: type) -> dict[int, Any]:
+    return {
+        200: serializer,
+        400: OpenApiResponse(SkillErrorSerializer, description="It had already finished."),
+        403: OpenApiResponse(
+            SkillErrorSerializer,
+            description="Only its requester or an administrator may cancel a run.",
+        ),
+    }
+
+
 class RunViewSet(ReadOnlyViewSet):
     """A page of runs reads its outbound request ids in one query, not one per run."""
 
@@ -127,6 +139,26 @@ class RunViewSet(ReadOnlyViewSet):
             url = reverse(f"{self.basename}-detail", kwargs={"pk": run.pk})
             headers["Location"] = self.request.build_absolute_uri(url)
         return Response(self.get_serializer(run).data, status=code, headers=headers)
+
+    def cancelled(self, run: Run) -> Response:
+        """Cancel `run` for the caller, by the one rule of `run_access.cancel_run`."""
+        label = run._meta.verbose_name
+        outcome = cancel_run(self.request.user, run)
+        if outcome is CancelOutcome.FORBIDDEN:
+            return Response(
+                {
+                    "code": ErrorCode.FORBIDDEN,
+                    "detail": f"Only the user who started this {label}, or an administrator, "
+                    "may cancel it.",
+                },
+                status=status.HTTP_403_FORBIDDEN,
+            )
+        if outcome is CancelOutcome.FINISHED:
+            return Response(
+                {"code": ErrorCode.FINISHED, "detail": f"The {label} is already {run.status}."},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(self.get_serializer(self.get_queryset().get(pk=run.pk)).data)
 
 
 class InvocationViewSet(RunViewSet):
@@ -169,20 +201,11 @@ class InvocationViewSet(RunViewSet):
             invocation = wait_for(invocation.pk, wait)
         return self.started(invocation, waited=bool(wait), replayed=replayed)
 
-    @extend_schema(request=None, responses={200: InvocationSerializer, 400: SkillErrorSerializer})
+    @extend_schema(request=None, responses=_cancelled(InvocationSerializer))
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
-        """Cancel a queued or running invocation; 400 if it had already finished."""
-        invocation = self.get_object()
-        if not cancel_invocation(invocation.pk):
-            return Response(
-                {
-                    "code": ErrorCode.FINISHED,
-                    "detail": f"The invocation is already {invocation.status}.",
-                },
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        return Response(self.get_serializer(self.get_queryset().get(pk=invocation.pk)).data)
+        """Cancel a queued or running invocation (its requester or an administrator)."""
+        return self.cancelled(self.get_object())
 
 
 class AgentRunViewSet(RunViewSet):
@@ -222,16 +245,8 @@ class AgentRunViewSet(RunViewSet):
             run = wait_for_agent_run(run.pk, wait)
         return self.started(run, waited=bool(wait))
 
-    @extend_schema(request=None, responses={200: AgentRunSerializer, 400: SkillErrorSerializer})
+    @extend_schema(request=None, responses=_cancelled(AgentRunSerializer))
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
-        """Cancel a queued or running agent run; 400 if it had already finished."""
-        from skills.services.agents import cancel_agent_run
-
-        run = self.get_object()
-        if not cancel_agent_run(run.pk):
-            return Response(
-                {"code": ErrorCode.FINISHED, "detail": f"The agent run is already {run.status}."},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        return Response(self.get_serializer(self.get_queryset().get(pk=run.pk)).data)
+        """Cancel a queued or running agent run (its requester or an administrator)."""
+        return self.cancelled(self.get_object())

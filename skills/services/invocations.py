@@ -180,6 +180,8 @@ def wait_for(invocation_id: uuid.UUID | str, timeout: float) -> Invocation:
 def cancel_invocation(invocation_id: uuid.UUID | str) -> bool:
     """Cancel a queued or running invocation; False if it had already finished.
 
+    No rights check: a door acting for a user calls `run_access.cancel_run`, which has one.
+
     A running call is not interrupted, but it makes no further attempt and its result is
     discarded (see `lifecycle.cancel`).
     """

@@ -61,6 +61,8 @@ def create_agent_run(
 def cancel_agent_run(run_id: uuid.UUID | str) -> bool:
     """Cancel a queued or running run; False if it had already finished.
 
+    No rights check: a door acting for a user calls `run_access.cancel_run`, which has one.
+
     A running loop notices at its next step and stops; its result is discarded (see
     `lifecycle.cancel`).
     """
