@@ -16,7 +16,6 @@ from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
@@ -37,8 +36,8 @@ from skills.api.serializers import (
 from skills.choices import TERMINAL_STATUSES, Source
 from skills.models import AgentRun, Invocation
 from skills.models.runs import Run, load_outbound_ids
-from skills.services.errors import RateLimitExceeded, SkillError
-from skills.services.invocations import create_invocation, wait_for
+from skills.services.errors import IdempotencyKeyReused, RateLimitExceeded, SkillError
+from skills.services.invocations import submit_invocation, wait_for
 from skills.services.run_access import CancelOutcome, cancel_run
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -63,7 +62,10 @@ _IDEMPOTENCY = OpenApiParameter(
     IDEMPOTENCY_HEADER,
     str,
     location=OpenApiParameter.HEADER,
-    description="Replaying a POST with the same key returns the first run (200).",
+    description=(
+        "Replaying a POST with the same key and body returns the first run (200); the same "
+        "key with another body is refused (422)."
+    ),
 )
 
 
@@ -83,8 +85,13 @@ def idempotency_key(request: Request) -> str | None:
 
 
 def skill_error_response(exc: SkillError) -> Response:
-    """A run refused before it started: 400 {code, detail}, or 429 for a rate limit."""
-    code = status.HTTP_429_TOO_MANY_REQUESTS if isinstance(exc, RateLimitExceeded) else 400
+    """A run refused before it started: 400 {code, detail}; 429 for a rate limit, 422 for an
+    idempotency key first used for another request."""
+    code: int = status.HTTP_400_BAD_REQUEST
+    if isinstance(exc, RateLimitExceeded):
+        code = status.HTTP_429_TOO_MANY_REQUESTS
+    elif isinstance(exc, IdempotencyKeyReused):
+        code = status.HTTP_422_UNPROCESSABLE_ENTITY
     return Response({"code": exc.code, "detail": exc.message}, status=code)
 
 
@@ -176,7 +183,13 @@ class InvocationViewSet(RunViewSet):
     @extend_schema(
         request=InvocationRequestSerializer,
         parameters=[_WAIT, _IDEMPOTENCY],
-        responses=_created(InvocationSerializer, "invocation"),
+        responses={
+            **_created(InvocationSerializer, "invocation"),
+            422: OpenApiResponse(
+                SkillErrorSerializer,
+                description="The Idempotency-Key was first used for a different request.",
+            ),
+        },
     )
     def create(self, request: Request) -> Response:
         """Queue a skill run for a worker; with `?wait`, also watch it for that long."""
@@ -184,9 +197,8 @@ class InvocationViewSet(RunViewSet):
         key = idempotency_key(request)
         body = InvocationRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        started = timezone.now()
         try:
-            invocation = create_invocation(
+            submitted = submit_invocation(
                 body.validated_data["skill"],
                 body.validated_data["input"],
                 user=request.user,
@@ -196,10 +208,10 @@ class InvocationViewSet(RunViewSet):
             )
         except SkillError as exc:
             return skill_error_response(exc)
-        replayed = invocation.created_at < started
+        invocation = submitted.invocation
         if wait and invocation.status not in TERMINAL_STATUSES:
             invocation = wait_for(invocation.pk, wait)
-        return self.started(invocation, waited=bool(wait), replayed=replayed)
+        return self.started(invocation, waited=bool(wait), replayed=not submitted.created)
 
     @extend_schema(request=None, responses=_cancelled(InvocationSerializer))
     @action(detail=True, methods=["post"])
