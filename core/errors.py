@@ -31,6 +31,7 @@ class ErrorCode(models.TextChoices):
 
     # Refused because of who is asking
     FORBIDDEN = "forbidden", "The caller may not do this to this object."
+    THROTTLED = "throttled", "Too many requests from this user or address; retry later."
 
     # Resolution: a broken link between a skill (or agent) and a provider call
     RESOLUTION = "resolution", "The call could not be routed."

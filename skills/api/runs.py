@@ -22,9 +22,11 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 
 from core.api import NewestFirstCursor, ReadOnlyViewSet
 from core.errors import ErrorCode
+from core.throttles import RunThrottle
 from skills import filtersets
 from skills.api.serializers import (
     AgentRunRequestSerializer,
@@ -131,6 +133,13 @@ class RunViewSet(ReadOnlyViewSet):
         if page is not None:
             load_outbound_ids(page)
         return page
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        """Starting a run also counts against the stricter per-user `runs` rate."""
+        throttles = super().get_throttles()
+        if self.action == "create":
+            throttles.append(RunThrottle())
+        return throttles
 
     def started(self, run: Run, *, waited: bool, replayed: bool = False) -> Response:
         """The answer to a POST that started (or replayed) `run`, read afresh.
