@@ -5,9 +5,12 @@ the run and a `Location` header holding its URL. `?wait=SECONDS` (0 to API_MAX_W
 30 by default; more is a 400 field error) queues it the same way and then watches its row for
 at most that long: 200 with the finished run, or 202 with `Location` if it is still queued or
 running when the wait ends. The web process never runs a provider call itself, so waiting
-requests cost sleeping threads for a bounded time, not provider calls. An `Idempotency-Key`
-header makes a retried POST return the first invocation (200) instead of running the skill
-again.
+requests cost sleeping threads for a bounded time, not provider calls. Starting a run also
+counts against the per-user `runs` throttle (core/throttles.py).
+
+An `Idempotency-Key` header makes a retried POST return the first invocation (200) instead
+of running the skill again; the same key with a different body is refused (422). `cancel`
+is allowed to a run's requester or an administrator only (skills.services.run_access).
 """
 
 from __future__ import annotations
@@ -108,7 +111,9 @@ def _created(serializer: type, what: str) -> dict[int, Any]:
             description=f"The {what} is queued or running; poll the URL in `Location`.",
         ),
         400: SkillErrorSerializer,
-        429: SkillErrorSerializer,
+        429: OpenApiResponse(
+            SkillErrorSerializer, description="A rate-limit rule or a throttle refuses it."
+        ),
     }
 
 
@@ -124,7 +129,9 @@ def _cancelled(serializer: type) -> dict[int, Any]:
 
 
 class RunViewSet(ReadOnlyViewSet):
-    """A page of runs reads its outbound request ids in one query, not one per run."""
+    """What both kinds of run share: a page reads its outbound request ids in one query (not
+    one per run), starting one is throttled more strictly, the answer to a POST that started
+    one, and cancel by the one rule."""
 
     pagination_class = NewestFirstCursor
 
