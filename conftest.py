@@ -19,6 +19,15 @@ def _fresh_configuration_cache() -> None:
     resolution_cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_request_counts() -> None:
+    """API throttles and log-in lockouts count in the default cache; no test inherits the
+    counts of the ones before it (the same user ids and 127.0.0.1 recur in every test)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def _make_user(username: str, role: str | None = None, **extra: object) -> User:
     ensure_roles()
     user = User.objects.create_user(username=username, password="pw-" + username, **extra)

@@ -287,7 +287,33 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Throttles (core/throttles.py): a rate per scope ("" turns it off); 429 with Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "core.throttles.UserThrottle",
+        "core.throttles.AddressThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env("API_THROTTLE_USER", default="1200/min"),
+        "address": env("API_THROTTLE_ADDRESS", default="3000/min"),
+        "runs": env("API_THROTTLE_RUNS", default="120/min"),
+    },
+    # Proxies of one's own in front of the web process: their X-Forwarded-For entries name the
+    # client address; 0 trusts REMOTE_ADDR alone (a forged header changes nothing).
+    "NUM_PROXIES": env.int("API_TRUSTED_PROXIES", default=0),
+    "EXCEPTION_HANDLER": "core.throttles.exception_handler",
 }
+# API limits. `?wait` on POST /invocations/ and /agent-runs/ watches the queued run for at
+# most this many seconds (the web process never runs it); a longer wait is a 400.
+API_MAX_WAIT_SECONDS = env.int("API_MAX_WAIT_SECONDS", default=30)
+# Throttle counts and log-in lockouts live in the default cache: per process unless CACHE_URL
+# names a shared one (e.g. redis://host:6379/1), which a server of several processes wants.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Console log-in: after this many failures for one username within the window, or from one
+# client address, further attempts are refused (429) for LOGIN_LOCKOUT_SECONDS.
+LOGIN_LOCKOUT_FAILURES = env.int("LOGIN_LOCKOUT_FAILURES", default=5)
+LOGIN_LOCKOUT_FAILURES_PER_ADDRESS = env.int("LOGIN_LOCKOUT_FAILURES_PER_ADDRESS", default=20)
+LOGIN_LOCKOUT_WINDOW_SECONDS = env.int("LOGIN_LOCKOUT_WINDOW_SECONDS", default=900)
+LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=900)
 SPECTACULAR_SETTINGS = {
     "TITLE": "BYOK Console API",
     "DESCRIPTION": "Bring Your Own Key console: providers, connections, aliases, skills, logs.",

@@ -6,7 +6,7 @@ from django.urls import path
 from console import views
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.dashboard, name="dashboard"),
     path("integrations/<slug:kind>/mode/", views.switch_mode, name="switch_mode"),

@@ -24,6 +24,14 @@ class ErrorCode(models.TextChoices):
     INVALID_INPUT = "invalid_input", "The input does not fit the skill."
     TEMPLATE = "template", "The prompt template is broken."
     RATE_LIMITED = "rate_limited", "A rate-limit rule refuses another request this hour."
+    IDEMPOTENCY_KEY_REUSED = (
+        "idempotency_key_reused",
+        "The idempotency key was first used for a different request.",
+    )
+
+    # Refused because of who is asking
+    FORBIDDEN = "forbidden", "The caller may not do this to this object."
+    THROTTLED = "throttled", "Too many requests from this user or address; retry later."
 
     # Resolution: a broken link between a skill (or agent) and a provider call
     RESOLUTION = "resolution", "The call could not be routed."

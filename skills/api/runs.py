@@ -1,25 +1,35 @@
 """Running skills and agents over REST, and reading their logs.
 
-POST /invocations/ queues a run (202). `?wait=SECONDS` (0-60) runs it in this process and
-answers 200 with the finished invocation (or 202 if it is still running when the wait ends,
-e.g. a replayed key whose first run is still going). An `Idempotency-Key` header makes a
-retried POST return the first invocation (200) instead of running the skill again.
+POST /invocations/ (and /agent-runs/) queues a run for a Celery worker and answers 202 with
+the run and a `Location` header holding its URL. `?wait=SECONDS` (0 to API_MAX_WAIT_SECONDS,
+30 by default; more is a 400 field error) queues it the same way and then watches its row for
+at most that long: 200 with the finished run, or 202 with `Location` if it is still queued or
+running when the wait ends. The web process never runs a provider call itself, so waiting
+requests cost sleeping threads for a bounded time, not provider calls. Starting a run also
+counts against the per-user `runs` throttle (core/throttles.py).
+
+An `Idempotency-Key` header makes a retried POST return the first invocation (200) instead
+of running the skill again; the same key with a different body is refused (422). `cancel`
+is allowed to a run's requester or an administrator only (skills.services.run_access).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.conf import settings
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 
 from core.api import NewestFirstCursor, ReadOnlyViewSet
 from core.errors import ErrorCode
+from core.throttles import RunThrottle
 from skills import filtersets
 from skills.api.serializers import (
     AgentRunRequestSerializer,
@@ -30,33 +40,45 @@ from skills.api.serializers import (
 )
 from skills.choices import TERMINAL_STATUSES, Source
 from skills.models import AgentRun, Invocation
-from skills.models.runs import load_outbound_ids
-from skills.services.errors import RateLimitExceeded, SkillError
-from skills.services.invocations import cancel_invocation, create_invocation, invoke_now, wait_for
+from skills.models.runs import Run, load_outbound_ids
+from skills.services.errors import IdempotencyKeyReused, RateLimitExceeded, SkillError
+from skills.services.invocations import submit_invocation, wait_for
+from skills.services.run_access import CancelOutcome, cancel_run
 
-MAX_WAIT_SECONDS = 60
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 UUID_PATTERN = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+
+
+def max_wait_seconds() -> int:
+    """API_MAX_WAIT_SECONDS: the longest `?wait` a request may ask for."""
+    return int(settings.API_MAX_WAIT_SECONDS)
+
 
 _WAIT = OpenApiParameter(
     "wait",
     int,
-    description=f"Seconds (0-{MAX_WAIT_SECONDS}) to wait for the result; 0 returns at once.",
+    description=(
+        f"Seconds (0-{max_wait_seconds()} on this server) to wait for a worker to finish the "
+        "run; 0 returns at once. The run is queued either way; when the wait ends first the "
+        "answer is 202 with a `Location` to poll."
+    ),
 )
 _IDEMPOTENCY = OpenApiParameter(
     IDEMPOTENCY_HEADER,
     str,
     location=OpenApiParameter.HEADER,
-    description="Replaying a POST with the same key returns the first run (200).",
+    description=(
+        "Replaying a POST with the same key and body returns the first run (200); the same "
+        "key with another body is refused (422)."
+    ),
 )
 
 
 def wait_seconds(request: Request) -> int:
     raw = request.query_params.get("wait", "0")
-    if not raw.isdigit() or int(raw) > MAX_WAIT_SECONDS:
-        raise ValidationError(
-            {"wait": [f"A whole number of seconds from 0 to {MAX_WAIT_SECONDS}."]}
-        )
+    most = max_wait_seconds()
+    if not raw.isdigit() or int(raw) > most:
+        raise ValidationError({"wait": [f"A whole number of seconds from 0 to {most}."]})
     return int(raw)
 
 
@@ -68,13 +90,48 @@ def idempotency_key(request: Request) -> str | None:
 
 
 def skill_error_response(exc: SkillError) -> Response:
-    """A run refused before it started: 400 {code, detail}, or 429 for a rate limit."""
-    code = status.HTTP_429_TOO_MANY_REQUESTS if isinstance(exc, RateLimitExceeded) else 400
+    """A run refused before it started: 400 {code, detail}; 429 for a rate limit, 422 for an
+    idempotency key first used for another request."""
+    code: int = status.HTTP_400_BAD_REQUEST
+    if isinstance(exc, RateLimitExceeded):
+        code = status.HTTP_429_TOO_MANY_REQUESTS
+    elif isinstance(exc, IdempotencyKeyReused):
+        code = status.HTTP_422_UNPROCESSABLE_ENTITY
     return Response({"code": exc.code, "detail": exc.message}, status=code)
 
 
+def _created(serializer: type, what: str) -> dict[int, Any]:
+    """The answers of a POST that starts a run, for the schema."""
+    return {
+        200: OpenApiResponse(
+            serializer, description=f"The {what} finished within the wait, or a replayed key."
+        ),
+        202: OpenApiResponse(
+            serializer,
+            description=f"The {what} is queued or running; poll the URL in `Location`.",
+        ),
+        400: SkillErrorSerializer,
+        429: OpenApiResponse(
+            SkillErrorSerializer, description="A rate-limit rule or a throttle refuses it."
+        ),
+    }
+
+
+def _cancelled(serializer: type) -> dict[int, Any]:
+    return {
+        200: serializer,
+        400: OpenApiResponse(SkillErrorSerializer, description="It had already finished."),
+        403: OpenApiResponse(
+            SkillErrorSerializer,
+            description="Only its requester or an administrator may cancel a run.",
+        ),
+    }
+
+
 class RunViewSet(ReadOnlyViewSet):
-    """A page of runs reads its outbound request ids in one query, not one per run."""
+    """What both kinds of run share: a page reads its outbound request ids in one query (not
+    one per run), starting one is throttled more strictly, the answer to a POST that started
+    one, and cancel by the one rule."""
 
     pagination_class = NewestFirstCursor
 
@@ -83,6 +140,48 @@ class RunViewSet(ReadOnlyViewSet):
         if page is not None:
             load_outbound_ids(page)
         return page
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        """Starting a run also counts against the stricter per-user `runs` rate."""
+        throttles = super().get_throttles()
+        if self.action == "create":
+            throttles.append(RunThrottle())
+        return throttles
+
+    def started(self, run: Run, *, waited: bool, replayed: bool = False) -> Response:
+        """The answer to a POST that started (or replayed) `run`, read afresh.
+
+        200 once it has finished within a wait, or for a replay; otherwise 202. Unless it has
+        finished, `Location` says where to read it until it has.
+        """
+        run = self.get_queryset().get(pk=run.pk)
+        done = run.status in TERMINAL_STATUSES
+        code = status.HTTP_200_OK if replayed or (waited and done) else status.HTTP_202_ACCEPTED
+        headers = {}
+        if not done or code == status.HTTP_202_ACCEPTED:
+            url = reverse(f"{self.basename}-detail", kwargs={"pk": run.pk})
+            headers["Location"] = self.request.build_absolute_uri(url)
+        return Response(self.get_serializer(run).data, status=code, headers=headers)
+
+    def cancelled(self, run: Run) -> Response:
+        """Cancel `run` for the caller, by the one rule of `run_access.cancel_run`."""
+        label = run._meta.verbose_name
+        outcome = cancel_run(self.request.user, run)
+        if outcome is CancelOutcome.FORBIDDEN:
+            return Response(
+                {
+                    "code": ErrorCode.FORBIDDEN,
+                    "detail": f"Only the user who started this {label}, or an administrator, "
+                    "may cancel it.",
+                },
+                status=status.HTTP_403_FORBIDDEN,
+            )
+        if outcome is CancelOutcome.FINISHED:
+            return Response(
+                {"code": ErrorCode.FINISHED, "detail": f"The {label} is already {run.status}."},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(self.get_serializer(self.get_queryset().get(pk=run.pk)).data)
 
 
 class InvocationViewSet(RunViewSet):
@@ -101,21 +200,21 @@ class InvocationViewSet(RunViewSet):
         request=InvocationRequestSerializer,
         parameters=[_WAIT, _IDEMPOTENCY],
         responses={
-            200: InvocationSerializer,
-            202: InvocationSerializer,
-            400: SkillErrorSerializer,
-            429: SkillErrorSerializer,
+            **_created(InvocationSerializer, "invocation"),
+            422: OpenApiResponse(
+                SkillErrorSerializer,
+                description="The Idempotency-Key was first used for a different request.",
+            ),
         },
     )
     def create(self, request: Request) -> Response:
+        """Queue a skill run for a worker; with `?wait`, also watch it for that long."""
         wait = wait_seconds(request)
         key = idempotency_key(request)
         body = InvocationRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        started = timezone.now()
-        run = invoke_now if wait else create_invocation
         try:
-            invocation = run(
+            submitted = submit_invocation(
                 body.validated_data["skill"],
                 body.validated_data["input"],
                 user=request.user,
@@ -125,30 +224,16 @@ class InvocationViewSet(RunViewSet):
             )
         except SkillError as exc:
             return skill_error_response(exc)
-        replayed = invocation.created_at < started
+        invocation = submitted.invocation
         if wait and invocation.status not in TERMINAL_STATUSES:
             invocation = wait_for(invocation.pk, wait)
-        done = invocation.status in TERMINAL_STATUSES
-        code = status.HTTP_200_OK if replayed or (wait and done) else status.HTTP_202_ACCEPTED
-        return Response(self._fresh(invocation), status=code)
+        return self.started(invocation, waited=bool(wait), replayed=not submitted.created)
 
-    @extend_schema(request=None, responses={200: InvocationSerializer, 400: SkillErrorSerializer})
+    @extend_schema(request=None, responses=_cancelled(InvocationSerializer))
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
-        """Cancel a queued or running invocation; 400 if it had already finished."""
-        invocation = self.get_object()
-        if not cancel_invocation(invocation.pk):
-            return Response(
-                {
-                    "code": ErrorCode.FINISHED,
-                    "detail": f"The invocation is already {invocation.status}.",
-                },
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        return Response(self._fresh(invocation))
-
-    def _fresh(self, invocation: Invocation) -> dict[str, Any]:
-        return self.get_serializer(self.get_queryset().get(pk=invocation.pk)).data
+        """Cancel a queued or running invocation (its requester or an administrator)."""
+        return self.cancelled(self.get_object())
 
 
 class AgentRunViewSet(RunViewSet):
@@ -166,18 +251,17 @@ class AgentRunViewSet(RunViewSet):
     @extend_schema(
         request=AgentRunRequestSerializer,
         parameters=[_WAIT],
-        responses={200: AgentRunSerializer, 202: AgentRunSerializer, 400: SkillErrorSerializer},
+        responses=_created(AgentRunSerializer, "agent run"),
     )
     def create(self, request: Request) -> Response:
-        """Start a run (202); with `?wait` it runs here and answers 200 when it has finished."""
-        from skills.services.agents import create_agent_run, run_agent_now
+        """Queue an agent run for a worker (202); with `?wait`, also watch it for that long."""
+        from skills.services.agents import create_agent_run, wait_for_agent_run
 
         wait = wait_seconds(request)
         body = AgentRunRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        start = run_agent_now if wait else create_agent_run
         try:
-            run = start(
+            run = create_agent_run(
                 body.validated_data["agent"],
                 body.validated_data["goal"],
                 user=request.user,
@@ -185,20 +269,12 @@ class AgentRunViewSet(RunViewSet):
             )
         except SkillError as exc:
             return skill_error_response(exc)
-        run = self.get_queryset().get(pk=run.pk)
-        code = status.HTTP_200_OK if run.status in TERMINAL_STATUSES else status.HTTP_202_ACCEPTED
-        return Response(self.get_serializer(run).data, status=code)
+        if wait and run.status not in TERMINAL_STATUSES:
+            run = wait_for_agent_run(run.pk, wait)
+        return self.started(run, waited=bool(wait))
 
-    @extend_schema(request=None, responses={200: AgentRunSerializer, 400: SkillErrorSerializer})
+    @extend_schema(request=None, responses=_cancelled(AgentRunSerializer))
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
-        """Cancel a queued or running agent run; 400 if it had already finished."""
-        from skills.services.agents import cancel_agent_run
-
-        run = self.get_object()
-        if not cancel_agent_run(run.pk):
-            return Response(
-                {"code": ErrorCode.FINISHED, "detail": f"The agent run is already {run.status}."},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        return Response(self.get_serializer(self.get_queryset().get(pk=run.pk)).data)
+        """Cancel a queued or running agent run (its requester or an administrator)."""
+        return self.cancelled(self.get_object())

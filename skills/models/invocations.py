@@ -19,6 +19,14 @@ class Invocation(Run):
 
     skill = models.ForeignKey(Skill, on_delete=models.PROTECT, related_name="invocations")
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)
+    idempotency_fingerprint = models.CharField(
+        max_length=64,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="SHA-256 of the skill, input and record of the request that carried the "
+        "idempotency key; the key replays this run only for the same request.",
+    )
 
     input = models.JSONField(default=dict, blank=True)
     record = models.ForeignKey(Record, null=True, blank=True, on_delete=models.SET_NULL)

@@ -50,3 +50,9 @@ class RateLimitExceeded(SkillError):
     """A rate-limit rule refuses another request this hour."""
 
     code = ErrorCode.RATE_LIMITED
+
+
+class IdempotencyKeyReused(SkillError):
+    """The caller's idempotency key already names a run of a different request."""
+
+    code = ErrorCode.IDEMPOTENCY_KEY_REUSED

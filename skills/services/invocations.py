@@ -20,9 +20,9 @@ from django.utils import timezone
 
 from core.errors import ErrorCode
 from providers.choices import Purpose
-from skills.choices import TERMINAL_STATUSES, InvocationStatus, Source
+from skills.choices import InvocationStatus, Source
 from skills.models import Invocation, Record, Skill
-from skills.services import lifecycle
+from skills.services import idempotency, lifecycle
 from skills.services.errors import InputError, ResolutionError, SkillError
 from skills.services.execution import (
     Budget,
@@ -41,6 +41,7 @@ from skills.services.resolution_cache import (
     cached_skill,
     cached_skill_by_id,
 )
+from skills.services.run_access import wait_for_run
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +57,18 @@ def get_skill(skill_key: str) -> Skill:
     return skill
 
 
+@dataclass(frozen=True)
+class Submitted:
+    """The invocation a request asked for, and whether this request wrote it.
+
+    `created` is False for a replayed idempotency key, including when two requests with the
+    same key raced and the other one wrote the row first.
+    """
+
+    invocation: Invocation
+    created: bool
+
+
 def create_invocation(
     skill_key: str,
     input: dict[str, Any],
@@ -69,8 +82,31 @@ def create_invocation(
     """Validate, rate-limit and write a queued invocation; publish its task after commit.
 
     With an `idempotency_key`, the first invocation of the same user and key is returned
-    instead of a new one (a retried POST runs the skill once).
+    instead of a new one (a retried POST runs the skill once), if it was asked for the same
+    skill, input and record; otherwise `IdempotencyKeyReused` is raised.
     """
+    return submit_invocation(
+        skill_key,
+        input,
+        user=user,
+        source=source,
+        idempotency_key=idempotency_key,
+        record=record,
+        publish=publish,
+    ).invocation
+
+
+def submit_invocation(
+    skill_key: str,
+    input: dict[str, Any],
+    *,
+    user: Any = None,
+    source: str = Source.API,
+    idempotency_key: str | None = None,
+    record: Record | None = None,
+    publish: bool = True,
+) -> Submitted:
+    """`create_invocation`, saying whether this call wrote the invocation or replayed one."""
     return _create(
         skill_key,
         input,
@@ -92,17 +128,18 @@ def _create(
     record: Record | None,
     publish: bool = False,
     claim_token: str | None = None,
-) -> Invocation:
-    """`create_invocation`; with `claim_token`, the row is written already claimed by it.
+) -> Submitted:
+    """`submit_invocation`; with `claim_token`, the row is written already claimed by it.
 
     A claimed row starts `running` (started and beating now), so the process that runs it
     at once skips the claim UPDATE and the read that would follow it.
     """
     user = user if getattr(user, "pk", None) else None
+    asked = ""
     if idempotency_key:
-        existing = _by_idempotency_key(user, idempotency_key)
-        if existing is not None:
-            return existing
+        asked = idempotency.fingerprint(skill_key, input, record)
+        if (existing := idempotency.first_run(user, idempotency_key, asked)) is not None:
+            return Submitted(existing, created=False)
     skill = get_skill(skill_key)
     clean = validate_input(skill, input, record)
     provider = cached_provider_for(skill)
@@ -112,6 +149,7 @@ def _create(
         source=source,
         requested_by=user,
         idempotency_key=idempotency_key or None,
+        idempotency_fingerprint=asked or None,
         input=clean,
         record=record,
         provider=provider,
@@ -121,24 +159,17 @@ def _create(
         row.started_at = row.heartbeat_at = timezone.now()
     if not idempotency_key:
         lifecycle.insert(row, publish=publish)
-        return row
+        return Submitted(row, created=True)
     try:
         with transaction.atomic():  # a savepoint: losing the key's race leaves the caller usable
             lifecycle.insert(row, publish=publish)
     except IntegrityError:
-        existing = _by_idempotency_key(user, idempotency_key)
+        # Another request with this key wrote its row between our lookup and our INSERT.
+        existing = idempotency.first_run(user, idempotency_key, asked)
         if existing is None:
             raise
-        return existing
-    return row
-
-
-def _by_idempotency_key(user: Any, key: str) -> Invocation | None:
-    return (
-        Invocation.objects.filter(requested_by=user, idempotency_key=key)
-        .order_by("created_at")
-        .first()
-    )
+        return Submitted(existing, created=False)
+    return Submitted(row, created=True)
 
 
 def invoke_now(
@@ -150,7 +181,10 @@ def invoke_now(
     idempotency_key: str | None = None,
     record: Record | None = None,
 ) -> Invocation:
-    """Create and run an invocation in this process (the `invoke_skill` and `?wait` path)."""
+    """Create and run an invocation in this process (the `invoke_skill` command's path).
+
+    Web requests never take it: they queue the run for a worker and at most wait for it.
+    """
     token = lifecycle.new_token()
     invocation = _create(
         skill_key,
@@ -160,7 +194,7 @@ def invoke_now(
         idempotency_key=idempotency_key,
         record=record,
         claim_token=token,
-    )
+    ).invocation
     if invocation.claimed_by == token:  # new, and already claimed by this call
         return _run_claimed(invocation, token)
     if invocation.status == InvocationStatus.QUEUED:  # an earlier request's, still waiting
@@ -171,19 +205,15 @@ def invoke_now(
     return invocation
 
 
-def wait_for(invocation_id: uuid.UUID | str, timeout: float, poll: float = 0.05) -> Invocation:
-    """Poll until the invocation is terminal or `timeout` seconds pass; returns the row."""
-    end = time.monotonic() + timeout
-    while True:
-        invocation = Invocation.objects.get(pk=invocation_id)
-        if invocation.status in TERMINAL_STATUSES or time.monotonic() >= end:
-            return invocation
-        time.sleep(min(poll, max(0.0, end - time.monotonic())))
-        poll = min(poll * 1.5, 0.5)
+def wait_for(invocation_id: uuid.UUID | str, timeout: float) -> Invocation:
+    """Read the invocation until it is finished or `timeout` seconds pass (it never runs it)."""
+    return wait_for_run(Invocation, invocation_id, timeout)
 
 
 def cancel_invocation(invocation_id: uuid.UUID | str) -> bool:
     """Cancel a queued or running invocation; False if it had already finished.
+
+    No rights check: a door acting for a user calls `run_access.cancel_run`, which has one.
 
     A running call is not interrupted, but it makes no further attempt and its result is
     discarded (see `lifecycle.cancel`).

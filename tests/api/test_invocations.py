@@ -1,4 +1,8 @@
-"""Running skills over REST against the sandbox: ?wait, idempotency, errors, cancel."""
+"""Running skills over REST against the sandbox: queueing, ?wait, idempotency, errors, cancel.
+
+A run is a Celery worker's: tests that need one finished run the task in eager mode when the
+test's transaction would commit (tests/security/test_wait_cap.py covers `?wait` itself).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,9 @@ import pytest
 
 from skills.choices import InvocationStatus, RateLimitResource, RateLimitRuleType
 from skills.models import Invocation, RateLimitRule
+from tests.api.eager import eager_tasks
+
+__all__ = ["eager_tasks"]
 
 pytestmark = pytest.mark.django_db
 
@@ -16,10 +23,15 @@ RUN = {
 }
 
 
-def test_it_runs_a_skill_and_waits_for_its_output(live, client_for) -> None:
-    response = client_for("operator_user").post(f"{URL}?wait=30", RUN, format="json")
-    assert response.status_code == 200, response.json()
-    body = response.json()
+def test_it_runs_a_skill_on_a_worker_and_points_to_the_result(
+    live, client_for, eager_tasks, django_capture_on_commit_callbacks
+) -> None:
+    client = client_for("operator_user")
+    with django_capture_on_commit_callbacks(execute=True):  # the commit publishes the task
+        response = client.post(URL, RUN, format="json")
+    assert response.status_code == 202, response.json()
+    body = client.get(response["Location"]).json()
+    assert body["id"] == response.json()["id"]
     assert body["status"] == "succeeded"
     assert body["output"]
     assert body["route"] == "byok"
@@ -50,7 +62,7 @@ def test_it_returns_the_first_run_for_a_replayed_idempotency_key(demo, client_fo
         ({"input": {}}, "", "skill"),
         ({**RUN, "input": "text"}, "", "input"),
         ({**RUN, "record": "NOPE000"}, "", "record"),
-        (RUN, "?wait=61", "wait"),
+        (RUN, "?wait=31", "wait"),
         (RUN, "?wait=soon", "wait"),
     ],
 )

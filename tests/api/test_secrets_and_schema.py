@@ -10,6 +10,9 @@ from rest_framework.authtoken.models import Token
 
 from auditlog.models import AuditEvent
 from skills.models import AgentRun
+from tests.api.eager import eager_tasks
+
+__all__ = ["eager_tasks"]
 
 pytestmark = pytest.mark.django_db
 
@@ -150,13 +153,17 @@ def test_it_cancels_an_agent_run_once(demo, client_for) -> None:
     assert client.post(url).status_code == 400
 
 
-def test_it_runs_an_agent_and_waits_for_it(live, client_for) -> None:
-    response = client_for("operator_user").post(
-        "/api/v1/agent-runs/?wait=30",
-        {"agent": "incident_triage", "goal": "Triage INC0010001 and say its priority."},
-    )
-    assert response.status_code == 200, response.json()
-    body = response.json()
+def test_it_runs_an_agent_on_a_worker_and_points_to_the_result(
+    live, client_for, eager_tasks, django_capture_on_commit_callbacks
+) -> None:
+    client = client_for("operator_user")
+    with django_capture_on_commit_callbacks(execute=True):  # the commit publishes the task
+        response = client.post(
+            "/api/v1/agent-runs/",
+            {"agent": "incident_triage", "goal": "Triage INC0010001 and say its priority."},
+        )
+    assert response.status_code == 202, response.json()
+    body = client.get(response["Location"]).json()
     assert body["status"] == "succeeded", body["error_message"]
     assert body["steps"]
     assert body["outbound_requests"]

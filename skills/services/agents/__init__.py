@@ -10,7 +10,7 @@ from typing import Any
 from skills.choices import InvocationStatus, Source
 from skills.models import AgentRun
 from skills.services.agents.runner import run_agent
-from skills.services.agents.runs import cancel_agent_run, create_agent_run
+from skills.services.agents.runs import cancel_agent_run, create_agent_run, wait_for_agent_run
 
 
 def run_agent_now(
@@ -24,4 +24,10 @@ def run_agent_now(
     return run
 
 
-__all__ = ["cancel_agent_run", "create_agent_run", "run_agent", "run_agent_now"]
+__all__ = [
+    "cancel_agent_run",
+    "create_agent_run",
+    "run_agent",
+    "run_agent_now",
+    "wait_for_agent_run",
+]

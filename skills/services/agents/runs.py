@@ -15,6 +15,7 @@ from skills.choices import Source
 from skills.models import Agent, AgentRun
 from skills.services import lifecycle
 from skills.services.errors import InputError, ResolutionError
+from skills.services.run_access import wait_for_run
 
 GOAL_MAX_CHARS = 20_000
 
@@ -60,7 +61,14 @@ def create_agent_run(
 def cancel_agent_run(run_id: uuid.UUID | str) -> bool:
     """Cancel a queued or running run; False if it had already finished.
 
+    No rights check: a door acting for a user calls `run_access.cancel_run`, which has one.
+
     A running loop notices at its next step and stops; its result is discarded (see
     `lifecycle.cancel`).
     """
     return lifecycle.cancel(AgentRun, run_id)
+
+
+def wait_for_agent_run(run_id: uuid.UUID | str, timeout: float) -> AgentRun:
+    """Read the run until it is finished or `timeout` seconds pass (it never runs it)."""
+    return wait_for_run(AgentRun, run_id, timeout)
