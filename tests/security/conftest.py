@@ -3,7 +3,7 @@ and the providers' live sandbox."""
 
 from __future__ import annotations
 
-from tests.api.conftest import _demo_for_module, client_for, demo
+from tests.api.conftest import _demo_for_module, client_for, demo, live
 from tests.providers.conftest import _fresh_adapters, sandbox
 
-__all__ = ["_demo_for_module", "_fresh_adapters", "client_for", "demo", "sandbox"]
+__all__ = ["_demo_for_module", "_fresh_adapters", "client_for", "demo", "live", "sandbox"]
