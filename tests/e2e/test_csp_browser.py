@@ -16,11 +16,9 @@ from providers.choices import IntegrationMode, ProviderKind
 from providers.models import Provider
 from sandbox.demo import seed_demo
 from tests.api.conftest import OFFLINE_SANDBOX
-from tests.e2e.conftest import browser, login
+from tests.e2e.conftest import login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-__all__ = ["browser"]
 
 COLLECT_VIOLATIONS = """
 window.__cspViolations = [];
