@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
+    # Before the admin's own URLs, so its log-in is the locked-out one (core.lockout).
+    path("django-admin/", include("console.admin_urls")),
     path("django-admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("", include("console.urls")),

@@ -31,7 +31,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import ErrorCode
 
@@ -84,6 +83,11 @@ class RunThrottle(UserThrottle):
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler; a throttled request is answered `{code: throttled, detail}`."""
+    # Imported here: rest_framework.views reads DEFAULT_THROTTLE_CLASSES, which names this
+    # module, when it is first imported, so a top-level import would be circular for whoever
+    # imports this module first (the log-in views do).
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.Throttled):
         seconds = getattr(exc, "wait", None)

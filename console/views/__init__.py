@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from console.views.aliases import alias_list, alias_map, alias_map_form
 from console.views.audit import audit_list
-from console.views.auth import LoginView
+from console.views.auth import AdminLoginView, LoginView
 from console.views.connections import (
     connection_deactivate,
     connection_edit,
@@ -16,6 +16,7 @@ from console.views.logs import invocation_detail, invocations, validation
 from console.views.skills import skill_detail, skill_list
 
 __all__ = [
+    "AdminLoginView",
     "LoginView",
     "alias_list",
     "alias_map",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 
@@ -45,3 +47,16 @@ class LoginView(auth_views.LoginView):
         response.status_code = 429
         response["Retry-After"] = str(wait)
         return response
+
+
+class AdminLoginView(LoginView):
+    """The Django admin's log-in, behind the same lockout as the console's: one door each,
+    one count per username and address for both."""
+
+    template_name = "admin/login_locked.html"
+    authentication_form = AdminAuthenticationForm
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(admin.site.each_context(self.request), app_path=self.request.path)
+        return context

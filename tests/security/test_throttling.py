@@ -166,3 +166,27 @@ def test_the_lock_ends_after_its_cool_down(lockout, admin_user) -> None:
     _assert_locked(_log_in(admin_user.username, "pw-" + admin_user.username))
     time.sleep(1.2)
     assert _log_in(admin_user.username, "pw-" + admin_user.username).status_code == 302
+
+
+def test_the_django_admin_log_in_is_locked_out_the_same_way(lockout, superuser) -> None:
+    def admin_log_in(password: str) -> Any:
+        return Client(REMOTE_ADDR="192.0.2.30").post(
+            "/django-admin/login/?next=/django-admin/",
+            {"username": superuser.username, "password": password},
+        )
+
+    for _ in range(4):
+        assert admin_log_in("wrong").status_code == 200
+    _assert_locked(admin_log_in("wrong"))
+    _assert_locked(admin_log_in("pw-" + superuser.username))
+    # The console door shares the count: the name is locked there too.
+    _assert_locked(_log_in(superuser.username, "pw-" + superuser.username))
+
+
+def test_the_django_admin_log_in_still_lets_a_superuser_in(lockout, superuser) -> None:
+    response = Client().post(
+        "/django-admin/login/?next=/django-admin/",
+        {"username": superuser.username, "password": "pw-" + superuser.username},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/django-admin/"
