@@ -105,34 +105,13 @@ def submit_invocation(
     idempotency_key: str | None = None,
     record: Record | None = None,
     publish: bool = True,
-) -> Submitted:
-    """`create_invocation`, saying whether this call wrote the invocation or replayed one."""
-    return _create(
-        skill_key,
-        input,
-        user=user,
-        source=source,
-        idempotency_key=idempotency_key,
-        record=record,
-        publish=publish,
-    )
-
-
-def _create(
-    skill_key: str,
-    input: dict[str, Any],
-    *,
-    user: Any,
-    source: str,
-    idempotency_key: str | None,
-    record: Record | None,
-    publish: bool = False,
     claim_token: str | None = None,
 ) -> Submitted:
-    """`submit_invocation`; with `claim_token`, the row is written already claimed by it.
+    """`create_invocation`, saying whether this call wrote the invocation or replayed one.
 
-    A claimed row starts `running` (started and beating now), so the process that runs it
-    at once skips the claim UPDATE and the read that would follow it.
+    With `claim_token`, the row is written already claimed by it: it starts `running`
+    (started and beating now), so the process that runs it at once skips the claim UPDATE
+    and the read that would follow it.
     """
     user = user if getattr(user, "pk", None) else None
     asked = ""
@@ -186,13 +165,14 @@ def invoke_now(
     Web requests never take it: they queue the run for a worker and at most wait for it.
     """
     token = lifecycle.new_token()
-    invocation = _create(
+    invocation = submit_invocation(
         skill_key,
         input,
         user=user,
         source=source,
         idempotency_key=idempotency_key,
         record=record,
+        publish=False,
         claim_token=token,
     ).invocation
     if invocation.claimed_by == token:  # new, and already claimed by this call

@@ -7,13 +7,15 @@ from collections.abc import Iterator
 import pytest
 
 from auditlog.models import AuditEvent
-from config.celery import app as celery_app
 from providers.choices import IntegrationMode, ProviderKind
 from providers.models import Connection, Provider
 from sandbox import defaults as sandbox_defaults
 from sandbox.demo import seed_demo
 from sandbox.server import SandboxServer
+from tests.api.eager import eager_tasks
 from tests.e2e.conftest import login
+
+__all__ = ["eager_tasks"]
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -32,15 +34,6 @@ def sandbox() -> Iterator[SandboxServer]:
 def demo(sandbox: SandboxServer) -> SandboxServer:
     seed_demo(sandbox.url)
     return sandbox
-
-
-@pytest.fixture
-def eager_tasks() -> Iterator[None]:
-    """No worker runs beside the live server: the run executes inside the request."""
-    saved = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = saved
 
 
 def _create_connection(page, live_server, sandbox: SandboxServer, name: str) -> None:
