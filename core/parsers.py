@@ -55,20 +55,17 @@ _STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
 
 
 class MalformedJSON(ValueError):
-    """Text that is not JSON the console accepts; the message says which rule it breaks.
+    """Text that is not JSON the console accepts: `Not valid JSON (reason).`
 
-    `unquoted` says the same without naming a duplicated key, for text that is a secret.
+    `reason` names the rule broken and where, for a caller's own line (`file: not valid
+    JSON (reason)`); `unquoted_reason` is the same without a duplicated key's name, for text
+    that is a secret.
     """
 
-    def __init__(self, message: str, *, unquoted: str | None = None) -> None:
-        super().__init__(message)
-        self.unquoted = unquoted or message
-
-    @property
-    def phrase(self) -> str:
-        """The message as the end of a `where: what` line (`not valid JSON (...)`)."""
-        message = str(self).rstrip(".")
-        return message[:1].lower() + message[1:]
+    def __init__(self, reason: str, *, unquoted_reason: str | None = None) -> None:
+        super().__init__(f"Not valid JSON ({reason}).")
+        self.reason = reason
+        self.unquoted_reason = unquoted_reason or reason
 
 
 def loads(text: str | bytes) -> Any:
@@ -80,18 +77,16 @@ def loads(text: str | bytes) -> Any:
         try:
             text = bytes(text).decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise MalformedJSON(f"The body is not UTF-8 text (byte {exc.start}).") from None
+            raise MalformedJSON(f"not UTF-8 text, at byte {exc.start}") from None
     elif _has_surrogate(text):
-        raise MalformedJSON("The text is not valid Unicode (a lone surrogate).")
+        raise MalformedJSON("a lone surrogate in the text")
     _check_depth(text, settings.JSON_MAX_DEPTH)
     try:
         value = _DECODER.decode(text)  # the hooks below raise MalformedJSON themselves
     except RecursionError:  # unreachable after the depth check; never a 500 all the same
-        raise MalformedJSON("The JSON is nested too deeply.") from None
+        raise MalformedJSON("nested too deeply") from None
     except json.JSONDecodeError as exc:  # says where, never what
-        raise MalformedJSON(
-            f"Not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})."
-        ) from None
+        raise MalformedJSON(f"{exc.msg} at line {exc.lineno} column {exc.colno}") from None
     if "\\u" in text:  # escapes are the only way to write NUL or a lone surrogate
         _check_escaped_text(value)
     return value
@@ -107,7 +102,7 @@ def _check_depth(text: str, most: int) -> None:
         if token in ("[", "{"):
             depth += 1
             if depth > most:
-                raise MalformedJSON(f"The JSON is nested more than {most} levels deep.")
+                raise MalformedJSON(f"nested more than {most} levels deep")
         elif token in ("]", "}"):
             depth -= 1
 
@@ -120,21 +115,21 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             if key in seen:
                 shown = key if len(key) <= 64 else key[:61] + "..."
                 raise MalformedJSON(
-                    f"Duplicate key {shown!r} in a JSON object.",
-                    unquoted="A key appears twice in a JSON object.",
+                    f"duplicate key {shown!r} in an object",
+                    unquoted_reason="a key appears twice in an object",
                 )
             seen.add(key)
     return obj
 
 
 def _no_constant(name: str) -> Any:
-    raise MalformedJSON(f"{name} is not a JSON number.")
+    raise MalformedJSON(f"{name} is not a number in JSON")
 
 
 def _finite_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise MalformedJSON("A number is too large for a floating-point value.")
+        raise MalformedJSON("a number too large for a floating-point value")
     return value
 
 
@@ -143,7 +138,7 @@ def _bounded_int(text: str) -> int:
         value = int(text)
         if MIN_INT <= value <= MAX_INT:
             return value
-    raise MalformedJSON(f"Whole numbers must fit in 64 bits (from {MIN_INT} to {MAX_INT}).")
+    raise MalformedJSON(f"a whole number beyond 64 bits, from {MIN_INT} to {MAX_INT}")
 
 
 def _has_surrogate(text: str) -> bool:
@@ -171,9 +166,9 @@ def _check_escaped_text(value: Any) -> None:
             continue
         for text in texts:
             if "\x00" in text:
-                raise MalformedJSON("Text must not contain NUL (\\u0000).")
+                raise MalformedJSON("NUL (\\u0000) in a text")
             if _has_surrogate(text):
-                raise MalformedJSON("Text must not contain a lone surrogate (\\ud800-\\udfff).")
+                raise MalformedJSON("a lone surrogate (\\ud800-\\udfff) in a text")
 
 
 # Built once: a decoder keeps no state between calls, so threads share it.

@@ -167,10 +167,10 @@ def service_account(value: Any) -> dict[str, Any]:
         try:
             info = parsers.loads(value)
         except parsers.MalformedJSON as exc:
+            why = exc.unquoted_reason  # a key of the secret may itself be secret
             raise SettingError(
-                f"must be the service-account JSON object ({exc.unquoted.rstrip('.')})",
-                f"This is not valid JSON ({exc.unquoted.rstrip('.')}); paste the whole "
-                "service-account key file.",
+                f"must be the service-account JSON object, not valid JSON ({why})",
+                f"This is not valid JSON ({why}); paste the whole service-account key file.",
             ) from None
     if not isinstance(info, dict):
         raise SettingError(

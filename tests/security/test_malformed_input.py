@@ -193,10 +193,10 @@ MALFORMED = [
     pytest.param(f'{{"id": {BIG}}}', "64 bits", id="big-id"),
     pytest.param(f'{{"input": {{"n": {-(2**63) - 1}}}}}', "64 bits", id="big-in-a-json-field"),
     pytest.param(f'{{"a": [{"9" * 5000}]}}', "64 bits", id="5000-digits"),
-    pytest.param('{"name": "a", "name": "b"}', "Duplicate key 'name'", id="duplicate-key"),
+    pytest.param('{"name": "a", "name": "b"}', "duplicate key 'name'", id="duplicate-key"),
     pytest.param(
         '{"credentials": {"api_key": "a", "api_key": "b"}}',
-        "Duplicate key 'api_key'",
+        "duplicate key 'api_key'",
         id="duplicate-nested-key",
     ),
     pytest.param('{"name": ', "Not valid JSON", id="truncated"),

@@ -44,4 +44,4 @@ def load_document(name: str) -> Any:
     try:
         return parsers.loads(text)  # the API's own rules: depth, duplicate keys, numbers
     except parsers.MalformedJSON as exc:
-        raise CommandError(f"{name}: {exc.phrase}") from None
+        raise CommandError(f"{name}: not valid JSON ({exc.reason})") from None

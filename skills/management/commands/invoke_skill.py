@@ -34,7 +34,7 @@ class Command(BaseCommand):
         try:
             data = parsers.loads(options["input"])  # the API's rules for a skill's input
         except parsers.MalformedJSON as exc:
-            raise CommandError(f"--input: {exc.phrase}") from None
+            raise CommandError(f"--input is not valid JSON ({exc.reason}).") from None
         record = None
         if options["record"]:
             record = Record.objects.filter(number=options["record"]).first()
