@@ -279,6 +279,20 @@ SILENCED_SYSTEM_CHECKS = [
 if not DEBUG and "*" in ALLOWED_HOSTS:
     _refuse("ALLOWED_HOSTS must name the console's host names, not '*'.")
 
+# Request bodies (core.parsers, core.middleware): a larger one gets 413, JSON nested deeper
+# than JSON_MAX_DEPTH gets 400. The configuration import takes whole documents, so it has
+# its own, larger limit; Django's own ceiling on a body read into memory is the larger one.
+BYOK_MAX_BODY_BYTES = env.int("BYOK_MAX_BODY_BYTES", default=1024 * 1024)
+BYOK_IMPORT_MAX_BODY_BYTES = env.int("BYOK_IMPORT_MAX_BODY_BYTES", default=10 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(BYOK_MAX_BODY_BYTES, BYOK_IMPORT_MAX_BODY_BYTES)
+JSON_MAX_DEPTH = env.int("BYOK_JSON_MAX_DEPTH", default=64)
+# Refuses those bodies (and unreadable forms or query strings) before any middleware that
+# reads them, such as CSRF's, can fail on them.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+    "core.middleware.RequestLimitsMiddleware",
+)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -323,6 +337,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+# JSON through the one strict reader (duplicate keys, depth, NaN, 64-bit numbers, body
+# limit); forms as before, for the browsable API.
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "core.parsers.StrictJSONParser",
+    "rest_framework.parsers.FormParser",
+    "rest_framework.parsers.MultiPartParser",
+]
 
 # Celery: the database is the source of truth; the broker only carries ids.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")

@@ -33,6 +33,14 @@ class ErrorCode(models.TextChoices):
     FORBIDDEN = "forbidden", "The caller may not do this to this object."
     THROTTLED = "throttled", "Too many requests from this user or address; retry later."
 
+    # A request body the console does not read (core.parsers, core.middleware)
+    MALFORMED_REQUEST = (
+        "malformed_request",
+        "The body is not acceptable JSON: syntax, nesting depth, a duplicate key, a number "
+        "out of range, or text that is not UTF-8.",
+    )
+    REQUEST_TOO_LARGE = "request_too_large", "The body is larger than the endpoint accepts."
+
     # Resolution: a broken link between a skill (or agent) and a provider call
     RESOLUTION = "resolution", "The call could not be routed."
     SKILL_INACTIVE = "skill_inactive", "The skill is inactive."

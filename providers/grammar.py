@@ -14,12 +14,12 @@ and as a `sentence` for a form or API field ("Must be an AWS Region such as us-e
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from core import parsers
 from providers.choices import ProviderKind
 from providers.endpoints import TOKEN_HOST_PATTERNS, EndpointNotAllowed, check_endpoint
 
@@ -200,11 +200,12 @@ def service_account(value: Any) -> dict[str, Any]:
     info = value
     if isinstance(value, str):
         try:
-            info = json.loads(value)
-        except ValueError:
+            info = parsers.loads(value)
+        except parsers.MalformedJSON as exc:
+            why = exc.unquoted_reason  # a key of the secret may itself be secret
             raise SettingError(
-                "must be the service-account JSON object",
-                "This is not valid JSON; paste the whole service-account key file.",
+                f"must be the service-account JSON object, not valid JSON ({why})",
+                f"This is not valid JSON ({why}); paste the whole service-account key file.",
             ) from None
     if not isinstance(info, dict):
         raise SettingError(

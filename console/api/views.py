@@ -45,10 +45,15 @@ class ConfigExportView(APIView):
 
 
 class ConfigImportView(APIView):
-    """Validate the whole document, then apply it all or nothing; `?dry_run=1` only checks."""
+    """Validate the whole document, then apply it all or nothing; `?dry_run=1` only checks.
+
+    A whole configuration may outgrow the API's body limit: this one has its own
+    (`BYOK_IMPORT_MAX_BODY_BYTES`, 10 MiB by default).
+    """
 
     permission_classes = [RoleCapability]
     write_capability = "configure"
+    body_limit_setting = "BYOK_IMPORT_MAX_BODY_BYTES"
 
     @extend_schema(
         request=OpenApiTypes.OBJECT,

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -8,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from console.services.config_io import ConfigDocumentError, import_document
+from core import parsers
 from core.audit import AuditSource
 
 
@@ -36,14 +36,12 @@ class Command(BaseCommand):
 def load_document(name: str) -> Any:
     """Read and parse the file, turning every failure into one readable line."""
     try:
-        text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
+        text = sys.stdin.read() if name == "-" else Path(name).read_bytes()
     except FileNotFoundError:
         raise CommandError(f"{name}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise CommandError(f"{name}: cannot read the file ({exc.__class__.__name__})") from None
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CommandError(
-            f"{name}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
-        ) from None
+        return parsers.loads(text)  # the API's own rules: depth, duplicate keys, numbers
+    except parsers.MalformedJSON as exc:
+        raise CommandError(f"{name}: not valid JSON ({exc.reason})") from None

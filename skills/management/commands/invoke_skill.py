@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from core import parsers
 from skills.choices import InvocationStatus, Source
 from skills.models import Record
 from skills.services.errors import SkillError
@@ -31,9 +32,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            data = json.loads(options["input"])
-        except ValueError as exc:
-            raise CommandError(f"--input is not valid JSON: {exc}.") from None
+            data = parsers.loads(options["input"])  # the API's rules for a skill's input
+        except parsers.MalformedJSON as exc:
+            raise CommandError(f"--input is not valid JSON ({exc.reason}).") from None
         record = None
         if options["record"]:
             record = Record.objects.filter(number=options["record"]).first()
