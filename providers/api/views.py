@@ -92,7 +92,7 @@ class ConnectionViewSet(CrudViewSet):
         key = self.kwargs["pk"]
         queryset = self.filter_queryset(self.get_queryset())
         conn = queryset.filter(name=key).first()
-        if conn is None and key.isdigit():
+        if conn is None and key.isascii() and key.isdigit():
             conn = queryset.filter(pk=int(key)).first()
         if conn is None:
             raise Http404
