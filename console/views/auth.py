@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 
 from core import lockout
 from core.throttles import client_address
@@ -59,4 +60,8 @@ class AdminLoginView(LoginView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context.update(admin.site.each_context(self.request), app_path=self.request.path)
+        # As the admin's own log-in: with no `next`, a signed-in user lands on its index.
+        context[self.redirect_field_name] = context.get(self.redirect_field_name) or reverse(
+            "admin:index"
+        )
         return context

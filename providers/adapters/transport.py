@@ -20,7 +20,6 @@ import functools
 import hashlib
 import os
 import ssl
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -79,10 +78,16 @@ def _combined_bundle(path: str, mtime: float) -> str:
     parts = [Path(default).read_bytes(), b"\n", Path(path).read_bytes()]
     data = b"".join(parts)
     digest = hashlib.sha256(data).hexdigest()[:16]
-    combined = Path(tempfile.gettempdir()) / f"byok-ca-bundle-{digest}.pem"
-    if not combined.exists():
+    # In the console's own private folder (0700), never a shared temporary one where another
+    # local user could plant a bundle with their CA under the expected name; and a file
+    # found there is used only if it still holds exactly these bytes.
+    folder = Path(settings.VAR_DIR) / "ca-bundles"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    combined = folder / f"ca-bundle-{digest}.pem"
+    if not combined.exists() or combined.read_bytes() != data:
         partial = combined.with_suffix(f".{os.getpid()}.tmp")
         partial.write_bytes(data)
+        partial.chmod(0o600)
         partial.replace(combined)
     return str(combined)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import pytest
 from django.forms.models import model_to_dict
@@ -89,3 +91,25 @@ def test_it_reports_a_missing_ca_bundle_as_a_configuration_error(tls_sandbox, se
         get_adapter(api_key_connection(tls_sandbox.url)).chat(QUESTION)
     assert info.value.kind == ErrorKind.CONFIG
     assert "BYOK_CA_BUNDLE" in info.value.message
+
+
+def test_the_combined_bundle_is_private_and_never_taken_as_found(
+    tls_sandbox, settings, tmp_path
+) -> None:
+    """botocore takes one CA file, so the extra CAs are appended to its bundle in a file; that
+    file lives in the console's private folder, and one altered there is written again."""
+    from providers.adapters import transport
+
+    transport._combined_bundle.cache_clear()
+    settings.VAR_DIR = tmp_path
+    settings.BYOK_CA_BUNDLE = tls_sandbox.ca_path
+    path = ca_bundle()
+    assert isinstance(path, str)
+    assert path.startswith(str(tmp_path / "ca-bundles"))
+    assert oct(os.stat(path).st_mode & 0o777) == "0o600"
+    assert oct(os.stat(tmp_path / "ca-bundles").st_mode & 0o777) == "0o700"
+    expected = Path(path).read_bytes()
+    Path(path).write_bytes(b"-----BEGIN CERTIFICATE-----\nplanted\n-----END CERTIFICATE-----\n")
+    transport._combined_bundle.cache_clear()
+    assert ca_bundle() == path
+    assert Path(path).read_bytes() == expected

@@ -190,3 +190,14 @@ def test_the_django_admin_log_in_still_lets_a_superuser_in(lockout, superuser) -
     )
     assert response.status_code == 302
     assert response["Location"] == "/django-admin/"
+
+
+def test_the_django_admin_log_in_lands_on_the_admin_without_a_next(lockout, superuser) -> None:
+    client = Client()
+    page = client.get("/django-admin/login/").content.decode()
+    assert 'name="next" value="/django-admin/"' in page
+    response = client.post(
+        "/django-admin/login/",
+        {"username": superuser.username, "password": "pw-" + superuser.username, "next": ""},
+    )
+    assert response.status_code == 302
