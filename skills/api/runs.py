@@ -46,6 +46,7 @@ from skills.services.invocations import submit_invocation, wait_for
 from skills.services.run_access import CancelOutcome, cancel_run
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
 UUID_PATTERN = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 
 
@@ -151,8 +152,9 @@ class RunViewSet(ReadOnlyViewSet):
     def started(self, run: Run, *, waited: bool, replayed: bool = False) -> Response:
         """The answer to a POST that started (or replayed) `run`, read afresh.
 
-        200 once it has finished within a wait, or for a replay; otherwise 202. Unless it has
-        finished, `Location` says where to read it until it has.
+        200 once it has finished within a wait, or for a replay (marked by the
+        `Idempotent-Replayed: true` header); otherwise 202. Unless it has finished, `Location`
+        says where to read it until it has.
         """
         run = self.get_queryset().get(pk=run.pk)
         done = run.status in TERMINAL_STATUSES
@@ -161,6 +163,8 @@ class RunViewSet(ReadOnlyViewSet):
         if not done or code == status.HTTP_202_ACCEPTED:
             url = reverse(f"{self.basename}-detail", kwargs={"pk": run.pk})
             headers["Location"] = self.request.build_absolute_uri(url)
+        if replayed:
+            headers[REPLAYED_HEADER] = "true"
         return Response(self.get_serializer(run).data, status=code, headers=headers)
 
     def cancelled(self, run: Run) -> Response:

@@ -69,6 +69,8 @@ def test_the_same_request_again_replays_the_first_run(configured, client_for) ->
     again = _post(client, reordered)  # the same request, its JSON written in another order
     assert (first.status_code, again.status_code) == (202, 200)
     assert again.json()["id"] == first.json()["id"]
+    assert again["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first
     assert Invocation.objects.count() == 1
 
 
@@ -112,6 +114,7 @@ def test_the_request_that_loses_the_race_replays_the_winners_run(
     with _raced_by(operator_user, RUN):
         response = _post(client_for("operator_user"), RUN)
     assert response.status_code == 200, response.json()  # it did not write the run
+    assert response["Idempotent-Replayed"] == "true"
     assert Invocation.objects.count() == 1
     assert response.json()["id"] == str(Invocation.objects.get().pk)
 
