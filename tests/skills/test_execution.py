@@ -3,6 +3,7 @@ fallback route, usage and cost, and the invoke_skill command."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from decimal import Decimal
 
@@ -74,13 +75,20 @@ def test_a_run_takes_three_statements_once_configuration_is_cached(
     assert ran.status == InvocationStatus.SUCCEEDED, ran.error_message
 
 
-def test_it_retries_throttling_honouring_the_hint_until_it_succeeds(live_world, sandbox) -> None:
-    sandbox.set_faults("azure_openai", kind="throttle", fail_next=2, retry_after_s=0.05)
+def test_it_retries_throttling_honouring_the_hint_until_it_succeeds(
+    live_world, sandbox, settings
+) -> None:
+    """The waits between attempts are the provider's hint, not the (here tiny) backoff."""
+    settings.SKILLS_BACKOFF_BASE = 0.001
+    hint = 0.3
+    sandbox.set_faults("azure_openai", kind="throttle", fail_next=2, retry_after_s=hint)
     inv = invoke_now(live_world.skill.key, INPUT)
     assert inv.status == InvocationStatus.SUCCEEDED, inv.error_message
     assert inv.attempts == 3
-    rows = OutboundRequest.objects.filter(invocation_id=inv.pk).order_by("attempt")
+    rows = list(OutboundRequest.objects.filter(invocation_id=inv.pk).order_by("attempt"))
     assert [(r.attempt, r.status_code) for r in rows] == [(1, 429), (2, 429), (3, 200)]
+    gaps = [(b.created_at - a.created_at).total_seconds() for a, b in itertools.pairwise(rows)]
+    assert all(gap >= hint for gap in gaps), gaps
 
 
 def test_it_fails_at_once_on_a_permanent_error_without_leaking_the_key(live_world) -> None:
@@ -142,6 +150,11 @@ def test_it_retries_a_hung_request_after_the_connection_timeout(live_world, sand
     inv = invoke_now(live_world.skill.key, INPUT)
     assert inv.status == InvocationStatus.SUCCEEDED, inv.error_message
     assert inv.attempts == 2
+    hung, answered = OutboundRequest.objects.filter(invocation_id=inv.pk).order_by("attempt")
+    assert hung.status_code is None
+    assert answered.status_code == 200
+    # It gave up at the 1 s timeout, not when the 3 s hang ended.
+    assert 900 <= hung.latency_ms < 2500, hung.latency_ms
 
 
 def test_it_parses_the_output_of_a_json_variant(live_world) -> None:
