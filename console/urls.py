@@ -28,4 +28,5 @@ urlpatterns = [
     path("invocations/<uuid:pk>/", views.invocation_detail, name="invocation_detail"),
     path("audit/", views.audit_list, name="audit"),
     path("validation/", views.validation, name="validation"),
+    path("validation/<int:pk>/", views.outbound_detail, name="outbound_detail"),
 ]

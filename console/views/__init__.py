@@ -12,7 +12,7 @@ from console.views.connections import (
     connection_test,
 )
 from console.views.integrations import dashboard, switch_mode
-from console.views.logs import invocation_detail, invocations, validation
+from console.views.logs import invocation_detail, invocations, outbound_detail, validation
 from console.views.skills import skill_detail, skill_list
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "dashboard",
     "invocation_detail",
     "invocations",
+    "outbound_detail",
     "skill_detail",
     "skill_list",
     "switch_mode",

@@ -1,4 +1,5 @@
-"""Logs: the BYOK validation view (outbound HTTPS log) and the generative AI log."""
+"""Logs: the BYOK validation view (outbound HTTPS log, and each request's detail) and the
+generative AI log."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 
 from console.views.base import filtered_page
@@ -79,9 +81,27 @@ def outbound_cells(rows: list[OutboundRequest]) -> list[dict[str, Any]]:
                 "status": str(r.status_code) if r.status_code else r.error,
                 "latency_ms": str(r.latency_ms) if r.latency_ms else "",
                 "request_id": r.provider_request_id,
+                "pk": str(r.pk),
             }
         )
     return cells
+
+
+@requires("view_logs")
+def outbound_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One outbound request: where it went, for which run, how it went, and — at the log
+    level it was recorded with — its redacted headers and bodies."""
+    row = get_object_or_404(OutboundRequest.objects.select_related("provider", "connection"), pk=pk)
+    run_url = ""
+    if row.invocation_id:
+        run_url = reverse("invocation_detail", kwargs={"pk": row.invocation_id})
+    context = {
+        "row": row,
+        "run_url": run_url,
+        "request_headers": sorted((row.request_headers or {}).items()),
+        "response_headers": sorted((row.response_headers or {}).items()),
+    }
+    return render(request, "console/outbound_detail.html", context)
 
 
 @requires("view_logs")

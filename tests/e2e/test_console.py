@@ -126,6 +126,10 @@ def test_it_runs_a_skill_and_shows_its_output_and_trace(
     first_row = page.locator("table.log tbody tr").first
     first_row.wait_for()
     assert "No outbound requests match" not in first_row.inner_text()
+    first_row.locator("a").first.click()  # the request's detail
+    page.wait_for_url("**/validation/*/")
+    assert "How it went" in page.locator("main").inner_text()
+    assert page.locator("a", has_text="invocation").count() == 1
 
 
 def test_it_shows_a_connection_change_in_the_audit_trail(page, live_server, admin_user, demo):

@@ -106,6 +106,7 @@ CONSOLE: dict[str, dict[str, str]] = {
     "invocation_detail": {"get": "view_logs"},
     "audit": {"get": "view_audit"},
     "validation": {"get": "view_logs"},
+    "outbound_detail": {"get": "view_logs"},
 }
 # Existing objects where a page needs one to show (the rest use missing ones).
 CONSOLE_KWARGS = {"kind": "azure_openai", "key": "incident_summarization"}
