@@ -102,6 +102,9 @@ BYOK_ALLOWED_ENDPOINTS = env.list("BYOK_ALLOWED_ENDPOINTS", default=[])
 # sandbox with --tls); empty means the system trust store only.
 BYOK_CA_BUNDLE = env("BYOK_CA_BUNDLE", default="")
 OUTBOUND_LOG_LEVEL = env("OUTBOUND_LOG_LEVEL", default="basic")
+# An outbound row still `sending` this long after it was written lost its process: the sweep
+# marks it `unknown` (longer than any connection's timeout, 600 s at most).
+OUTBOUND_UNKNOWN_AFTER_SECONDS = env.int("OUTBOUND_UNKNOWN_AFTER_SECONDS", default=900)
 if OUTBOUND_LOG_LEVEL not in {"basic", "elevated", "all"}:
     _refuse(f"OUTBOUND_LOG_LEVEL must be basic, elevated or all, not {OUTBOUND_LOG_LEVEL!r}.")
 OUTBOUND_LOG_BODY_LIMIT = env.int("OUTBOUND_LOG_BODY_LIMIT", default=100 * 1024)

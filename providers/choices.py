@@ -73,6 +73,17 @@ class LogLevel(models.TextChoices):
     ALL = "all", "All"
 
 
+class OutboundState(models.TextChoices):
+    """Where an outbound request stands. The row is written, `sending`, before any byte goes
+    out, and completed when the answer (or the failure) is known; a row whose process died
+    in between can never be completed and becomes `unknown`: the provider may or may not
+    have received it."""
+
+    SENDING = "sending", "Sending"
+    DONE = "done", "Done"
+    UNKNOWN = "unknown", "Outcome unknown"
+
+
 class Purpose(models.TextChoices):
     """Why a request left the console."""
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from console.views.base import filtered_page
 from core.access import requires
 from core.api import DEFAULT_LOG_PAGE, InvalidCursor, keyset_size
+from providers.choices import OutboundState
 from providers.filtersets import OutboundRequestFilter
 from providers.outbound import queries
 from providers.outbound.models import OutboundRequest
@@ -78,13 +79,23 @@ def outbound_cells(rows: list[OutboundRequest]) -> list[dict[str, Any]]:
                 "account": r.account,
                 "request": f"{r.method} {r.host}{r.path}",
                 # Strings, not numbers: the template engine localises every number it prints.
-                "status": str(r.status_code) if r.status_code else r.error,
+                "status": _status_text(r),
+                "state": r.state,
                 "latency_ms": str(r.latency_ms) if r.latency_ms else "",
                 "request_id": r.provider_request_id,
                 "pk": str(r.pk),
             }
         )
     return cells
+
+
+def _status_text(row: OutboundRequest) -> str:
+    """The status code, or why there is none: still sending, outcome unknown, the error."""
+    if row.state == OutboundState.SENDING:
+        return "sending…"
+    if row.state == OutboundState.UNKNOWN:
+        return "outcome unknown (its process died)"
+    return str(row.status_code) if row.status_code else row.error
 
 
 @requires("view_logs")
@@ -97,6 +108,7 @@ def outbound_detail(request: HttpRequest, pk: int) -> HttpResponse:
         run_url = reverse("invocation_detail", kwargs={"pk": row.invocation_id})
     context = {
         "row": row,
+        "status": _status_text(row),
         "run_url": run_url,
         "request_headers": sorted((row.request_headers or {}).items()),
         "response_headers": sorted((row.response_headers or {}).items()),

@@ -1,8 +1,8 @@
 """botocore events → outbound capture, one row per HTTP attempt.
 
-`before-send` notes the prepared request and the start time; `response-received` (emitted by
-botocore's endpoint after every attempt, with the response or the transport exception) writes
-the row. A streamed answer (ConverseStream, InvokeModelWithResponseStream) is only complete when
+`before-send` writes the attempt's row (`sending`) before the request leaves and notes the start
+time; `response-received` (emitted by botocore's endpoint after every attempt, with the response
+or the transport exception) completes it. A streamed answer (ConverseStream, InvokeModelWithResponseStream) is only complete when
 the caller has read it, so its row is left pending and the adapter finishes it at the end of the
 stream (`take_pending` / `PendingRow.finish`). Streams come chunked, without Content-Length, so
 `before-parse` hands botocore's event-stream parser a body that counts the bytes it reads. Both hand-offs go through ContextVars, because
@@ -20,7 +20,7 @@ from typing import Any
 
 from providers.adapters.base import ProviderError
 from providers.outbound import capture as outbound
-from providers.outbound.capture import OutboundScope, Target
+from providers.outbound.capture import Target
 
 _sent: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
     "bedrock_sent", default=None
@@ -55,12 +55,11 @@ class CountingBody:
 
 @dataclass
 class PendingRow:
-    """A streamed response whose row is written once the stream has been consumed."""
+    """A streamed response whose row is completed once the stream has been consumed."""
 
-    target: Target
+    sent: outbound.InFlight
     fields: dict[str, Any]
     started: float
-    scope: OutboundScope | None
     counter: CountingBody | None = None
     done: bool = field(default=False)
 
@@ -73,11 +72,10 @@ class PendingRow:
             self.fields["response_bytes"] = len(body)
         elif self.counter is not None and self.counter.size:
             self.fields["response_bytes"] = self.counter.size
-        outbound.record(
-            self.target,
+        outbound.complete(
+            self.sent,
             latency_ms=(time.perf_counter() - self.started) * 1000,
             error=error,
-            scope=self.scope,
             **self.fields,
         )
 
@@ -98,15 +96,15 @@ def register(client: Any, target: Target) -> None:
             body = b""
         elif isinstance(body, str):
             body = body.encode()
-        _sent.set(
-            {
-                "method": request.method,
-                "url": request.url,
-                "headers": list(request.headers.items()),
-                "body": body or b"",
-                "started": time.perf_counter(),
-            }
+        sent = outbound.begin(
+            target,
+            method=request.method,
+            url=request.url,
+            request_headers=list(request.headers.items()),
+            request_body=body or b"",
+            scope=outbound.current_scope(),
         )
+        _sent.set({"sent": sent, "started": time.perf_counter()})
 
     def before_parse(operation_model: Any, response_dict: dict[str, Any], **kwargs: Any) -> None:
         body = response_dict.get("body")
@@ -125,50 +123,37 @@ def register(client: Any, target: Target) -> None:
         _counting.set(None)
         if sent is None:
             return
-        scope = outbound.current_scope()
-        common = {
-            "method": sent["method"],
-            "url": sent["url"],
-            "request_headers": sent["headers"],
-            "request_body": sent["body"],
-        }
         if response_dict is None:
-            outbound.record(
-                target,
+            outbound.complete(
+                sent["sent"],
                 status=None,
                 latency_ms=(time.perf_counter() - sent["started"]) * 1000,
                 error=f"{type(exception).__name__}: {exception}" if exception else "no response",
-                scope=scope,
-                **common,
             )
             return
         headers = list((response_dict.get("headers") or {}).items())
         body = response_dict.get("body")
         status = response_dict.get("status_code")
         if isinstance(body, bytes | bytearray):
-            outbound.record(
-                target,
+            outbound.complete(
+                sent["sent"],
                 status=status,
                 latency_ms=(time.perf_counter() - sent["started"]) * 1000,
                 response_headers=headers,
                 response_body=bytes(body),
-                scope=scope,
-                **common,
             )
             return
         lowered = {k.lower(): v for k, v in headers}
         size = lowered.get("content-length")
         _pending.set(
             PendingRow(
-                target=target,
+                sent=sent["sent"],
                 fields={
-                    **common,
                     "status": status,
                     "response_headers": headers,
                     "response_bytes": int(size) if size and size.isdigit() else 0,
                 },
                 started=sent["started"],
-                scope=scope,
                 counter=counter,
             )
         )

@@ -2,8 +2,9 @@
 
 - openai and google-genai (both on httpx2): an `httpx2.Client` whose transport wraps the
   default one. A transport (rather than `event_hooks`) sees transport failures too — a timeout
-  or a reset never reaches a response hook — and sees the end of a streamed body, so one row
-  per attempt is written when the response is closed, with its real size and duration.
+  or a reset never reaches a response hook — and sees the end of a streamed body. Each
+  attempt's row is written (`sending`) before the request leaves and completed when the
+  response is closed, with its real size and duration.
 - google-auth's token exchange (Vertex service accounts): a `google.auth.transport.Request`
   that sends through the same capturing client, so `/token` calls are logged as well.
 - botocore: `before-send` and `response-received` events (see `bedrock_hooks`).
@@ -154,37 +155,34 @@ class CapturingTransport(httpx2.BaseTransport):
             body = request.content
         except httpx2.RequestNotRead:
             body = b""
-        url = str(request.url)
+        sent = outbound.begin(
+            self.target,
+            method=request.method,
+            url=str(request.url),
+            request_headers=request.headers.multi_items(),
+            request_body=body,
+            scope=scope,
+        )
         try:
             response = self.inner.handle_request(request)
         except Exception as exc:
-            outbound.record(
-                self.target,
-                method=request.method,
-                url=url,
+            outbound.complete(
+                sent,
                 status=None,
                 latency_ms=(time.perf_counter() - started) * 1000,
-                request_headers=request.headers.multi_items(),
-                request_body=body,
                 error=f"{type(exc).__name__}: {exc}",
-                scope=scope,
             )
             raise
 
         def finish(kept: bytes, size: int, error: str) -> None:
-            outbound.record(
-                self.target,
-                method=request.method,
-                url=url,
+            outbound.complete(
+                sent,
                 status=response.status_code,
                 latency_ms=(time.perf_counter() - started) * 1000,
-                request_headers=request.headers.multi_items(),
-                request_body=body,
                 response_headers=response.headers.multi_items(),
                 response_body=kept,
                 response_bytes=size,
                 error=error,
-                scope=scope,
             )
 
         response.stream = _RecordingStream(response.stream, finish)  # type: ignore[arg-type]

@@ -36,6 +36,7 @@ FIELDS = (
     "response_bytes",
     "provider_request_id",
     "error",
+    "state",
     "level",
     "query",
     "request_headers",

@@ -26,7 +26,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from providers.choices import LogLevel, Purpose
+from providers.choices import LogLevel, OutboundState, Purpose
 from providers.outbound.models import OutboundRequest
 
 REDACTED = "[REDACTED]"
@@ -315,28 +315,33 @@ def request_id_from(headers: Mapping[str, str], body: bytes = b"") -> str:
     return ""
 
 
-def record(
+@dataclass(frozen=True)
+class InFlight:
+    """A request whose row `begin` wrote: what `complete` needs to record its outcome."""
+
+    row: OutboundRequest
+    redactor: Redactor
+
+
+def begin(
     target: Target,
     *,
     method: str,
     url: str,
-    status: int | None,
-    latency_ms: float | None,
     request_headers: Iterable[tuple[str, str]] = (),
     request_body: bytes = b"",
-    response_headers: Iterable[tuple[str, str]] = (),
-    response_body: bytes = b"",
-    response_bytes: int | None = None,
-    error: str = "",
     scope: OutboundScope | None = None,
-) -> int:
-    """Write one OutboundRequest row (one INSERT); returns its id."""
+) -> InFlight:
+    """Write the request's row, `sending`, before any byte of it goes out (one INSERT).
+
+    The validation log must hold every request the console sent, including one whose answer
+    never came back because the process died: such a row stays `sending` until the sweeper
+    marks it `unknown`. `complete` fills in the outcome.
+    """
     scope = scope or current_scope() or OutboundScope()
     level = getattr(settings, "OUTBOUND_LOG_LEVEL", LogLevel.BASIC)
     limit = getattr(settings, "OUTBOUND_LOG_BODY_LIMIT", 100 * 1024)
     parts = urlsplit(url)
-    response_headers = list(response_headers)
-    lowered = {k.lower(): v for k, v in response_headers}
     redactor = target.redactor
     row = OutboundRequest(
         created_at=timezone.now(),
@@ -352,22 +357,93 @@ def record(
         scheme=parts.scheme[:5],
         host=(parts.hostname or "")[:255] + (f":{parts.port}" if parts.port else ""),
         path=redactor.text(parts.path)[:1000],
-        status_code=status,
-        latency_ms=None if latency_ms is None else round(latency_ms),
         request_bytes=len(request_body),
-        response_bytes=len(response_body) if response_bytes is None else response_bytes,
-        provider_request_id=request_id_from(lowered, response_body),
-        error=redactor.text(error)[:500],
         level=level,
+        state=OutboundState.SENDING,
     )
     if level in (LogLevel.ELEVATED, LogLevel.ALL):
         row.query = redactor.query(parts.query)[:1000]
         row.request_headers = redactor.headers(request_headers)
-        row.response_headers = redactor.headers(response_headers)
     if level == LogLevel.ALL:
-        encoding = lowered.get("content-encoding", "")
         row.request_body = redactor.text(request_body[:limit].decode("utf-8", errors="replace"))
-        row.response_body = redactor.text(_decode_for_log(response_body[:limit], encoding))
     row.save(force_insert=True)
     scope.row_ids.append(row.pk)
-    return row.pk
+    return InFlight(row, redactor)
+
+
+_OUTCOME_FIELDS = [
+    "status_code",
+    "latency_ms",
+    "response_bytes",
+    "provider_request_id",
+    "error",
+    "state",
+]
+
+
+def complete(
+    sent: InFlight,
+    *,
+    status: int | None,
+    latency_ms: float | None,
+    response_headers: Iterable[tuple[str, str]] = (),
+    response_body: bytes = b"",
+    response_bytes: int | None = None,
+    error: str = "",
+) -> None:
+    """Record the outcome of a request `begin` wrote (one UPDATE); the row becomes `done`."""
+    limit = getattr(settings, "OUTBOUND_LOG_BODY_LIMIT", 100 * 1024)
+    row, redactor = sent.row, sent.redactor
+    response_headers = list(response_headers)
+    lowered = {k.lower(): v for k, v in response_headers}
+    row.status_code = status
+    row.latency_ms = None if latency_ms is None else round(latency_ms)
+    row.response_bytes = len(response_body) if response_bytes is None else response_bytes
+    row.provider_request_id = request_id_from(lowered, response_body)
+    row.error = redactor.text(error)[:500]
+    row.state = OutboundState.DONE
+    fields = list(_OUTCOME_FIELDS)
+    if row.level in (LogLevel.ELEVATED, LogLevel.ALL):
+        row.response_headers = redactor.headers(response_headers)
+        fields.append("response_headers")
+    if row.level == LogLevel.ALL:
+        encoding = lowered.get("content-encoding", "")
+        row.response_body = redactor.text(_decode_for_log(response_body[:limit], encoding))
+        fields.append("response_body")
+    row.save(update_fields=fields)
+
+
+def record(
+    target: Target,
+    *,
+    method: str,
+    url: str,
+    status: int | None,
+    latency_ms: float | None,
+    request_headers: Iterable[tuple[str, str]] = (),
+    request_body: bytes = b"",
+    response_headers: Iterable[tuple[str, str]] = (),
+    response_body: bytes = b"",
+    response_bytes: int | None = None,
+    error: str = "",
+    scope: OutboundScope | None = None,
+) -> int:
+    """`begin` and `complete` at once, for a request recorded after the fact; returns its id."""
+    sent = begin(
+        target,
+        method=method,
+        url=url,
+        request_headers=request_headers,
+        request_body=request_body,
+        scope=scope,
+    )
+    complete(
+        sent,
+        status=status,
+        latency_ms=latency_ms,
+        response_headers=response_headers,
+        response_body=response_body,
+        response_bytes=response_bytes,
+        error=error,
+    )
+    return sent.row.pk

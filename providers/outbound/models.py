@@ -4,8 +4,9 @@ validation view (which account each call went to)."""
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 
-from providers.choices import LogLevel, Purpose, Route
+from providers.choices import LogLevel, OutboundState, Purpose, Route
 
 # The validation view's filter columns, each with a (column, created_at, id) index that
 # carries the other filter columns too: a page filtered on several columns walks one index
@@ -67,6 +68,9 @@ class OutboundRequest(models.Model):
     response_bytes = models.PositiveIntegerField(default=0)
     provider_request_id = models.CharField(max_length=200, blank=True)
     error = models.CharField(max_length=500, blank=True)
+    state = models.CharField(
+        max_length=8, choices=OutboundState.choices, default=OutboundState.DONE
+    )
 
     level = models.CharField(max_length=8, choices=LogLevel.choices, default=LogLevel.BASIC)
     query = models.CharField(max_length=1000, blank=True)
@@ -82,6 +86,12 @@ class OutboundRequest(models.Model):
             *(_filter_index(field, name) for field, name in FILTER_INDEXES.items()),
             models.Index(fields=["invocation_id"], name="outbound_invocation"),
             models.Index(fields=["agent_run_id"], name="outbound_agent_run"),
+            # The few rows still in flight (or left so by a dead process), for the sweeper.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(state=OutboundState.SENDING),
+                name="outbound_sending",
+            ),
         ]
 
     def __str__(self) -> str:

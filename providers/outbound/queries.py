@@ -58,6 +58,7 @@ LIST_COLUMNS = (
     "error",
     "latency_ms",
     "provider_request_id",
+    "state",
 )
 
 

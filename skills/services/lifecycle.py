@@ -32,6 +32,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from core.errors import ErrorCode
+from providers.outbound import states
 from skills.choices import InvocationStatus
 from skills.models import AgentRun, Invocation
 from skills.models.runs import Run
@@ -262,6 +263,9 @@ def sweep(model: type[Run]) -> SweepReport:
         ]
     )
     report = SweepReport()
+    # Requests a dead worker had in flight: their outcome is unknown (providers.outbound.states).
+    taken_over = [pk for pk, status, *_ in rows if status == InvocationStatus.RUNNING]
+    states.mark_unknown(model.outbound_column, taken_over)
     for pk, status, count, enqueued_at, heartbeat_at in rows:
         # The same conditions again, on this row only: a worker may have moved it meanwhile.
         same = model._default_manager.filter(

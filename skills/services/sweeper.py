@@ -7,13 +7,16 @@ often is failed. This is the one entry point the beat task and the worker tests 
 
 from __future__ import annotations
 
+from providers.outbound import states
 from skills.services import lifecycle
 from skills.services.lifecycle import SweepReport
 
 
 def sweep() -> SweepReport:
-    """Sweep invocations, then agent runs; the report adds up both."""
+    """Sweep invocations, then agent runs (the report adds up both), then mark outbound rows
+    left `sending` too long by any process as of unknown outcome."""
     report = SweepReport()
     for model in lifecycle.KINDS:
         report += lifecycle.sweep(model)
+    states.mark_unknown()
     return report

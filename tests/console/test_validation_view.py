@@ -44,7 +44,7 @@ def _table(client, **params: str) -> str:
 def test_it_shows_each_cell(client, auditor_user) -> None:
     azure = Provider.objects.create(kind=ProviderKind.AZURE_OPENAI, name="Azure OpenAI")
     conn = Connection.objects.create(provider=azure, name="contoso-prod")
-    OutboundRequest.objects.create(
+    first = OutboundRequest.objects.create(
         created_at=STAMP,
         provider=azure,
         connection=conn,
@@ -58,7 +58,7 @@ def test_it_shows_each_cell(client, auditor_user) -> None:
         latency_ms=412,
         provider_request_id="req-1",
     )
-    OutboundRequest.objects.create(
+    second = OutboundRequest.objects.create(
         created_at=STAMP - timedelta(minutes=1),
         purpose="probe",
         method="GET",
@@ -70,14 +70,16 @@ def test_it_shows_each_cell(client, auditor_user) -> None:
     client.force_login(auditor_user)
     html = _table(client)
     assert (
-        "<tr> <td>2026-03-01 12:30:05</td> <td>Azure OpenAI</td> <td>contoso-prod</td>"
+        f'<tr class="state-done"> <td><a href="/validation/{first.pk}/">2026-03-01 12:30:05</a>'
+        "</td> <td>Azure OpenAI</td> <td>contoso-prod</td>"
         ' <td><span class="badge byok">BYOK</span></td> <td>contoso</td>'
         " <td><code>POST contoso.openai.azure.com/openai/deployments/gpt4o/chat/completions"
         "?a=&lt;b&gt;&amp;c</code></td> <td>429</td> <td>412</td> <td><code>req-1</code></td>"
         " </tr>"
     ) in html
     assert (
-        "<tr> <td>2026-03-01 12:29:05</td> <td>—</td> <td>—</td>"
+        f'<tr class="state-done"> <td><a href="/validation/{second.pk}/">2026-03-01 12:29:05</a>'
+        "</td> <td>—</td> <td>—</td>"
         ' <td><span class="badge ">—</span></td> <td></td>'
         " <td><code>GET llm.example.com/v1/models</code></td> <td>connect timeout</td>"
         " <td></td> <td><code></code></td> </tr>"
@@ -98,5 +100,18 @@ def test_the_rows_cost_one_query_however_many(client, auditor_user, count) -> No
         html = _table(client)
     outbound = [q for q in ctx.captured_queries if "providers_outboundrequest" in q["sql"]]
     assert len(outbound) == 1
-    assert html.count("<tr> <td>2026-03-01") == min(count, 50)
+    assert html.count('<tr class="state-done"> <td><a href=') == min(count, 50)
     assert len(ctx.captured_queries) <= 4
+
+
+def test_it_marks_requests_still_sending_or_of_unknown_outcome(client, auditor_user) -> None:
+    for state in ("sending", "unknown"):
+        OutboundRequest.objects.create(
+            created_at=STAMP, purpose="invocation", method="POST", host="h", path="/p", state=state
+        )
+    client.force_login(auditor_user)
+    html = _table(client)
+    assert '<tr class="state-sending">' in html
+    assert "sending…" in html
+    assert '<tr class="state-unknown">' in html
+    assert "outcome unknown" in html

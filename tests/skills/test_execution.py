@@ -53,14 +53,16 @@ def test_it_runs_a_skill_on_the_byok_connection_and_records_everything(
     assert usage["cost"] == inv.cost
 
 
-def test_a_run_takes_three_statements_once_configuration_is_cached(
+def test_a_run_takes_four_statements_once_configuration_is_cached(
     live_world: World, django_assert_num_queries, settings
 ) -> None:
     """The hot path's budget: the invocation INSERT (already claimed), the outbound log row
-    and the result UPDATE; skill, rules, resolution and prices come from the cache."""
+    written before the request leaves and completed after it (write-ahead: a crash between
+    the two leaves the request in the log), and the result UPDATE; skill, rules, resolution
+    and prices come from the cache."""
     settings.SKILLS_RESOLUTION_CACHE_SECONDS = 60  # the first call imports the SDK: slow
     invoke_now(live_world.skill.key, INPUT)  # fills the per-process configuration cache
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         inv = invoke_now(live_world.skill.key, INPUT)
     assert inv.status == InvocationStatus.SUCCEEDED, inv.error_message
     stored = type(inv).objects.get(pk=inv.pk)
@@ -70,7 +72,7 @@ def test_a_run_takes_three_statements_once_configuration_is_cached(
     assert stored.claimed_by
     assert stored.started_at
     queued = create_invocation(live_world.skill.key, INPUT, publish=False)
-    with django_assert_num_queries(3):  # the claim UPDATE returns the row: no SELECT after it
+    with django_assert_num_queries(4):  # the claim UPDATE returns the row: no SELECT after it
         ran = run_invocation(queued.pk, read_back=False)
     assert ran.status == InvocationStatus.SUCCEEDED, ran.error_message
 
