@@ -132,11 +132,16 @@ def claim(model: type[R], run_id: uuid.UUID | str, token: str | None = None) -> 
     at, before = ops.adapt_datetimefield_value(now), ops.adapt_datetimefield_value(stale)
     running, queued = InvocationStatus.RUNNING.value, InvocationStatus.QUEUED.value
     pk_value = model._meta.pk.get_db_prep_value(pk, connection)
-    params = [running, token or new_token(), at, at, pk_value, queued, running, before]
+    params = [running, token or new_token(), queued, at, at, pk_value, queued, running, before]
     rows = model._default_manager.db_manager(connection.alias).raw(
         _claim_sql(model, connection.alias), params
     )
-    return next(iter(rows), None)
+    run = next(iter(rows), None)
+    if run is not None and run.started_at != now:
+        # A takeover (a fresh claim starts the run now): the requests the dead worker had in
+        # flight will never be completed by it, so their outcome is unknown.
+        states.mark_unknown(model.outbound_column, [run.pk])
+    return run
 
 
 @functools.cache
@@ -155,7 +160,9 @@ def _claim_sql(model: type[Run], alias: str) -> str:
     status, heartbeat_at = col["status"], col["heartbeat_at"]
     return (
         f"UPDATE {ops.quote_name(meta.db_table)} "  # noqa: S608
-        f"SET {status} = %s, {col['claimed_by']} = %s, {col['started_at']} = %s, "
+        f"SET {status} = %s, {col['claimed_by']} = %s, "
+        # A run taken over keeps the time it first started; `claim` tells the two apart by it.
+        f"{col['started_at']} = CASE WHEN {status} = %s THEN %s ELSE {col['started_at']} END, "
         f"{heartbeat_at} = %s "
         f"WHERE {col[meta.pk.name]} = %s "
         f"AND ({status} = %s OR ({status} = %s AND {heartbeat_at} < %s)) "

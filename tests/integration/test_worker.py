@@ -14,6 +14,7 @@ import pytest
 from django.db.models import Count, Sum
 
 from providers.adapters import clear_cache
+from providers.choices import OutboundState
 from providers.outbound.models import OutboundRequest
 from sandbox.server import SandboxServer
 from skills.choices import InvocationStatus
@@ -121,6 +122,13 @@ def test_it_finishes_every_invocation_once_after_the_worker_is_killed(
     worker.start()
     counts = wait_until_terminal(ids, 50, sweep=True)
     _assert_exactly_once(ids, counts, worker)
+    # Write-ahead: every request the provider received is in the log (a kill between the
+    # row's commit and the send may add a row the provider never saw), and none of the
+    # killed worker's is left `sending`: takeover marked them `unknown`.
+    rows = OutboundRequest.objects.filter(invocation_id__in=ids)
+    received = [r for r in sandbox.requests if r["provider"] == "azure_openai"]
+    assert len(received) <= rows.count()
+    assert not rows.filter(state=OutboundState.SENDING).exists()
 
 
 def test_it_recovers_queued_invocations_after_the_broker_is_flushed(world, worker, sandbox) -> None:

@@ -107,3 +107,33 @@ def test_any_row_sending_past_every_timeout_becomes_unknown(db, settings) -> Non
     old.refresh_from_db()
     recent.refresh_from_db()
     assert (old.state, recent.state) == (OutboundState.UNKNOWN, OutboundState.SENDING)
+
+
+def test_a_worker_taking_a_run_over_marks_its_requests_in_flight(world: World, settings) -> None:
+    """A stale run can be claimed by a worker before the sweep sees it; the claim marks too."""
+    from skills.services import lifecycle
+
+    settings.SKILLS_STALE_AFTER_SECONDS = 5
+    long_ago = timezone.now() - timedelta(minutes=5)
+    dead = Invocation.objects.create(
+        skill=world.skill,
+        status=InvocationStatus.RUNNING,
+        started_at=long_ago,
+        heartbeat_at=long_ago,
+        claimed_by="dead-worker",
+    )
+    in_flight = _sending(created_at=long_ago, invocation_id=dead.pk)
+    queued = Invocation.objects.create(skill=world.skill)
+    of_queued = _sending(created_at=timezone.now(), invocation_id=queued.pk)
+
+    taken = lifecycle.claim(Invocation, dead.pk, "new-worker")
+    assert taken is not None
+    assert taken.started_at == long_ago  # when it first started, not now
+    in_flight.refresh_from_db()
+    assert in_flight.state == OutboundState.UNKNOWN
+
+    fresh = lifecycle.claim(Invocation, queued.pk, "new-worker")
+    assert fresh is not None
+    assert fresh.started_at > long_ago
+    of_queued.refresh_from_db()
+    assert of_queued.state == OutboundState.SENDING  # a fresh claim marks nothing
