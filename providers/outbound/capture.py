@@ -371,16 +371,6 @@ def begin(
     return InFlight(row, redactor)
 
 
-_OUTCOME_FIELDS = [
-    "status_code",
-    "latency_ms",
-    "response_bytes",
-    "provider_request_id",
-    "error",
-    "state",
-]
-
-
 def complete(
     sent: InFlight,
     *,
@@ -391,26 +381,30 @@ def complete(
     response_bytes: int | None = None,
     error: str = "",
 ) -> None:
-    """Record the outcome of a request `begin` wrote (one UPDATE); the row becomes `done`."""
+    """Record the outcome of a request `begin` wrote (one UPDATE); the row becomes `done`.
+
+    An UPDATE by id rather than `save()`: a row purged by retention meanwhile is no error.
+    """
     limit = getattr(settings, "OUTBOUND_LOG_BODY_LIMIT", 100 * 1024)
     row, redactor = sent.row, sent.redactor
     response_headers = list(response_headers)
     lowered = {k.lower(): v for k, v in response_headers}
-    row.status_code = status
-    row.latency_ms = None if latency_ms is None else round(latency_ms)
-    row.response_bytes = len(response_body) if response_bytes is None else response_bytes
-    row.provider_request_id = request_id_from(lowered, response_body)
-    row.error = redactor.text(error)[:500]
-    row.state = OutboundState.DONE
-    fields = list(_OUTCOME_FIELDS)
+    outcome: dict[str, Any] = {
+        "status_code": status,
+        "latency_ms": None if latency_ms is None else round(latency_ms),
+        "response_bytes": len(response_body) if response_bytes is None else response_bytes,
+        "provider_request_id": request_id_from(lowered, response_body),
+        "error": redactor.text(error)[:500],
+        "state": OutboundState.DONE,
+    }
     if row.level in (LogLevel.ELEVATED, LogLevel.ALL):
-        row.response_headers = redactor.headers(response_headers)
-        fields.append("response_headers")
+        outcome["response_headers"] = redactor.headers(response_headers)
     if row.level == LogLevel.ALL:
         encoding = lowered.get("content-encoding", "")
-        row.response_body = redactor.text(_decode_for_log(response_body[:limit], encoding))
-        fields.append("response_body")
-    row.save(update_fields=fields)
+        outcome["response_body"] = redactor.text(_decode_for_log(response_body[:limit], encoding))
+    OutboundRequest.objects.filter(pk=row.pk).update(**outcome)
+    for name, value in outcome.items():
+        setattr(row, name, value)
 
 
 def record(
