@@ -1,4 +1,6 @@
-"""Security headers on every response: pages, the admin, the API, static files and errors.
+"""The Content-Security-Policy on every response: pages, the admin, the API, static files and
+errors. (Referrer-Policy and X-Content-Type-Options come from Django's SecurityMiddleware,
+set by `SECURE_REFERRER_POLICY` and `SECURE_CONTENT_TYPE_NOSNIFF`.)
 
 `SecurityHeadersMiddleware` stands first in `MIDDLEWARE`, so whatever answers (a view, the
 admin, WhiteNoise, Django's own 400/404/500, a redirect) passes through it on the way out.
@@ -38,16 +40,10 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
-REFERRER_POLICY = "same-origin"
 
 
 class SecurityHeadersMiddleware:
-    """Adds the Content-Security-Policy, Referrer-Policy and X-Content-Type-Options headers.
-
-    Django's SecurityMiddleware sets the last two as well (from `SECURE_REFERRER_POLICY` and
-    `SECURE_CONTENT_TYPE_NOSNIFF`); this one makes sure of them on every response whatever
-    the settings say (a Referrer-Policy a view set itself is kept).
-    """
+    """Adds the Content-Security-Policy to every response that leaves the console."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -55,6 +51,4 @@ class SecurityHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-        response.headers.setdefault("Referrer-Policy", REFERRER_POLICY)
-        response.headers["X-Content-Type-Options"] = "nosniff"
         return response
