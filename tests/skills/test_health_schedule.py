@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from config.celery import app as celery_app
 from providers.choices import HealthStatus
 from providers.models import HealthCheck
 from providers.tasks import run_health_checks_task
+from tests.api.eager import eager_tasks
 from tests.skills.conftest import World
 
-
-@pytest.fixture
-def eager() -> Iterator[None]:
-    saved = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = saved
+__all__ = ["eager_tasks"]
 
 
-def test_it_checks_every_active_connection(live_world: World, eager: None) -> None:
+def test_it_checks_every_active_connection(live_world: World, eager_tasks: None) -> None:
     live_world.gemini_conn.is_active = False
     live_world.gemini_conn.save()
     run_health_checks_task()

@@ -5,18 +5,20 @@ when cancelled or taken over, beat only one's own rows, and recover through the 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from celery import current_app
 from django.utils import timezone
 
 from skills.choices import InvocationStatus
 from skills.models import Agent, AgentRun, Invocation
 from skills.models.runs import Run
 from skills.services import heartbeat, lifecycle, sweeper
+from tests.api.eager import eager_tasks
 from tests.skills.conftest import World
+
+__all__ = ["eager_tasks"]
 
 KINDS = [Invocation, AgentRun]
 Make = Callable[[], Run]
@@ -225,18 +227,7 @@ def test_the_heartbeat_registers_nothing_inside_a_transaction(db: None) -> None:
         assert beats._live == {}
 
 
-@pytest.fixture
-def eager() -> Iterator[None]:
-    """Run published tasks in process, so a publication's effect is observable."""
-    import skills.tasks  # noqa: F401 - registers the tasks published by name
-
-    previous = current_app.conf.task_always_eager
-    current_app.conf.task_always_eager = True
-    yield
-    current_app.conf.task_always_eager = previous
-
-
-def test_each_kind_is_published_to_its_own_task(world: World, eager: None) -> None:
+def test_each_kind_is_published_to_its_own_task(world: World, eager_tasks: None) -> None:
     world.mapping.delete()  # both kinds then fail fast at resolution, with no network
     agent = Agent.objects.create(key="pub", name="Publish", role="r", instructions="i")
     runs: list[Run] = [Invocation(skill=world.skill, input={}), AgentRun(agent=agent, goal="g")]
