@@ -1,4 +1,5 @@
-"""Outbound HTTPS capture: one `auditlog.OutboundRequest` row per HTTP attempt to a provider.
+"""Outbound HTTPS capture: one `OutboundRequest` row per HTTP attempt to a provider, written
+before the request leaves (`begin`) and completed with its outcome (`complete`).
 
 The calling service says *why* a request is made (`outbound_scope(purpose=…, invocation_id=…)`,
 kept in a ContextVar so cached SDK clients shared by worker threads attribute each request to
@@ -405,39 +406,3 @@ def complete(
     OutboundRequest.objects.filter(pk=row.pk).update(**outcome)
     for name, value in outcome.items():
         setattr(row, name, value)
-
-
-def record(
-    target: Target,
-    *,
-    method: str,
-    url: str,
-    status: int | None,
-    latency_ms: float | None,
-    request_headers: Iterable[tuple[str, str]] = (),
-    request_body: bytes = b"",
-    response_headers: Iterable[tuple[str, str]] = (),
-    response_body: bytes = b"",
-    response_bytes: int | None = None,
-    error: str = "",
-    scope: OutboundScope | None = None,
-) -> int:
-    """`begin` and `complete` at once, for a request recorded after the fact; returns its id."""
-    sent = begin(
-        target,
-        method=method,
-        url=url,
-        request_headers=request_headers,
-        request_body=request_body,
-        scope=scope,
-    )
-    complete(
-        sent,
-        status=status,
-        latency_ms=latency_ms,
-        response_headers=response_headers,
-        response_body=response_body,
-        response_bytes=response_bytes,
-        error=error,
-    )
-    return sent.row.pk

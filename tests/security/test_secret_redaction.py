@@ -87,12 +87,10 @@ def test_the_outbound_record_holds_no_secret_of_any_length(all_levels: None, len
         f"?key={secret}&alt=sse&label={secret}"
     )
     error = f"Client error '400 Bad Request' for url '{url}': the key {secret} is not valid."
-    pk = capture.record(
+    sent = capture.begin(
         target,
         method="POST",
         url=url,
-        status=400,
-        latency_ms=3,
         request_headers=[
             ("x-goog-api-key", secret),
             (CUSTOM_HEADER, secret),
@@ -100,10 +98,16 @@ def test_the_outbound_record_holds_no_secret_of_any_length(all_levels: None, len
             ("x-trace", f"caller={secret}"),
         ],
         request_body=json.dumps({"contents": [{"parts": [{"text": secret}]}]}).encode(),
+    )
+    capture.complete(
+        sent,
+        status=400,
+        latency_ms=3,
         response_headers=[("x-echo-key", secret), ("content-type", "application/json")],
         response_body=json.dumps({"error": {"message": f"API key not valid: {secret}."}}).encode(),
         error=error,
     )
+    pk = sent.row.pk
     row = OutboundRequest.objects.get(pk=pk)
     assert not exposed(secret, _row_text(row)), _row_text(row)
     assert row.request_headers["x-goog-api-key"] == REDACTED
