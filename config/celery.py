@@ -9,7 +9,7 @@ explicitly:
 - the execution engine also gives the connection back while it waits on a provider, so a
   thread holds one only around its short reads and writes (claim, resolve, log, finish);
 - except the first few threads of the process (SKILLS_DB_KEEP_CONNECTIONS, default 8; see
-  `skills.services.dbconn`), which keep theirs, so calls at low concurrency do not pay a new
+  `core.dbconn`), which keep theirs, so calls at low concurrency do not pay a new
   PostgreSQL connection (milliseconds) twice per invocation;
 - Celery's own Django fixup would close every connection of the thread before and after each
   task, whatever CONN_MAX_AGE says, so every task paid a new PostgreSQL connection (~4 ms,
@@ -48,6 +48,6 @@ def _fresh_connection(**_: object) -> None:
 
 @task_postrun.connect
 def _release_connection(**_: object) -> None:
-    from skills.services.dbconn import release_after_task
+    from core.dbconn import release_after_task
 
     release_after_task()

@@ -120,6 +120,8 @@ SKILLS_STALE_AFTER_SECONDS = env.float("SKILLS_STALE_AFTER_SECONDS", default=60.
 SKILLS_REQUEUE_AFTER_SECONDS = env.float("SKILLS_REQUEUE_AFTER_SECONDS", default=120.0)
 SKILLS_MAX_ENQUEUES = env.int("SKILLS_MAX_ENQUEUES", default=5)
 SKILLS_SWEEP_BATCH = env.int("SKILLS_SWEEP_BATCH", default=500)
+# How long a worker keeps a run's result (a paid answer) while the database is unavailable.
+SKILLS_WRITE_RETRY_SECONDS = env.float("SKILLS_WRITE_RETRY_SECONDS", default=120.0)
 SKILLS_TASK_QUEUE = env("SKILLS_TASK_QUEUE", default="")
 # Threads per process that keep their DB connection across a provider call (0: always close).
 SKILLS_DB_KEEP_CONNECTIONS = env.int("SKILLS_DB_KEEP_CONNECTIONS", default=8)

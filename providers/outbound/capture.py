@@ -27,6 +27,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from core import dbconn, unitofwork
 from providers.choices import LogLevel, OutboundState, Purpose
 from providers.outbound.models import OutboundRequest
 
@@ -107,6 +108,9 @@ class OutboundScope:
     attempt: int = 1
     route: str = ""
     row_ids: list[int] = field(default_factory=list)  # rows written under this scope
+    # Set when a row could not be written: the request was not sent, whatever the SDK that
+    # was asked to send it made of the error (`begin`).
+    write_ahead_error: Exception | None = None
 
 
 _scope: contextvars.ContextVar[OutboundScope | None] = contextvars.ContextVar(
@@ -333,11 +337,13 @@ def begin(
     request_body: bytes = b"",
     scope: OutboundScope | None = None,
 ) -> InFlight:
-    """Write the request's row, `sending`, before any byte of it goes out (one INSERT).
+    """Write the request's row, `sending`, and commit it before any byte of it goes out.
 
     The validation log must hold every request the console sent, including one whose answer
     never came back because the process died: such a row stays `sending` until the sweeper
-    marks it `unknown`. `complete` fills in the outcome.
+    marks it `unknown`. `complete` fills in the outcome. If the row cannot be written the
+    error is raised and the request is not sent (`OutboundScope.write_ahead_error` says so
+    to the caller, whatever the SDK wraps the error in).
     """
     scope = scope or current_scope() or OutboundScope()
     level = getattr(settings, "OUTBOUND_LOG_LEVEL", LogLevel.BASIC)
@@ -367,8 +373,15 @@ def begin(
         row.request_headers = redactor.headers(request_headers)
     if level == LogLevel.ALL:
         row.request_body = redactor.text(request_body[:limit].decode("utf-8", errors="replace"))
-    row.save(force_insert=True)
+    try:
+        # Committed with what the run's unit of work holds (its claim, the last attempt's
+        # outcome): one commit, before the request goes.
+        unitofwork.commit(functools.partial(row.save, force_insert=True))
+    except unitofwork.DATABASE_UNAVAILABLE as exc:
+        scope.write_ahead_error = exc
+        raise
     scope.row_ids.append(row.pk)
+    dbconn.release_while_waiting()
     return InFlight(row, redactor)
 
 
@@ -384,7 +397,10 @@ def complete(
 ) -> None:
     """Record the outcome of a request `begin` wrote (one UPDATE); the row becomes `done`.
 
-    An UPDATE by id rather than `save()`: a row purged by retention meanwhile is no error.
+    Inside a run the UPDATE waits for the run's next commit (its next attempt's row, or its
+    result): a process that dies before then leaves the row `sending`, later `unknown`, which
+    is what it would have been had it died a moment earlier. An UPDATE by id rather than
+    `save()`: a row purged by retention meanwhile is no error.
     """
     limit = getattr(settings, "OUTBOUND_LOG_BODY_LIMIT", 100 * 1024)
     row, redactor = sent.row, sent.redactor
@@ -403,6 +419,6 @@ def complete(
     if row.level == LogLevel.ALL:
         encoding = lowered.get("content-encoding", "")
         outcome["response_body"] = redactor.text(_decode_for_log(response_body[:limit], encoding))
-    OutboundRequest.objects.filter(pk=row.pk).update(**outcome)
+    unitofwork.defer(functools.partial(OutboundRequest.objects.filter(pk=row.pk).update, **outcome))
     for name, value in outcome.items():
         setattr(row, name, value)

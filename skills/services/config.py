@@ -19,6 +19,7 @@ TUNABLES = (
     "SKILLS_REQUEUE_AFTER_SECONDS",  # sweeper: republish a queued invocation this old,
     "SKILLS_MAX_ENQUEUES",  # ... at most this many publishes in all before failing it
     "SKILLS_SWEEP_BATCH",
+    "SKILLS_WRITE_RETRY_SECONDS",  # keep retrying a run's last writes while the DB is down
 )
 
 

@@ -4,7 +4,8 @@ Retryable errors (throttling, 5xx, timeouts, resets) are retried with exponentia
 full jitter, never sooner than the provider's retry hint, within a bounded number of attempts
 and a total deadline; permanent errors stop at once. Every attempt runs inside
 `outbound_scope`, so each HTTP request is logged against the invocation with its attempt
-number.
+number. A request whose outbound row could not be written was not sent: the database error
+is raised, not retried as a provider error.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from core.errors import ErrorCode
 from providers.adapters.base import ChatRequest, ChatResult, ErrorKind, Message, ProviderError
 from skills.choices import ResponseFormat
 from skills.services.config import tunable, tunable_int
-from skills.services.dbconn import release_while_waiting
 from skills.services.resolution import Resolution, ResolvedRoute
 
 _rng = random.SystemRandom()
@@ -99,9 +99,14 @@ def call_route(
         outcome.attempts = route_attempt
         try:
             adapter = get_adapter(resolution.connection)
-            release_while_waiting()
-            with outbound_scope(**scope, attempt=budget.attempts, route=resolution.route):
-                result = adapter.chat(request)
+            with outbound_scope(**scope, attempt=budget.attempts, route=resolution.route) as sent:
+                try:
+                    result = adapter.chat(request)
+                except ProviderError:
+                    if sent.write_ahead_error is not None:
+                        # Not sent: its row could not be written (the SDK wrapped the error).
+                        raise sent.write_ahead_error from None
+                    raise
         except ProviderError as exc:
             if exc.provider_request_id:
                 outcome.request_ids.append(exc.provider_request_id)

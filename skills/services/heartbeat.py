@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
+from core import unitofwork
 from skills.choices import InvocationStatus
 from skills.models.runs import Run
 from skills.services.config import tunable
@@ -79,7 +80,7 @@ class Heartbeat:
         Inside a caller's transaction (a test, or a request with ATOMIC_REQUESTS) the claim is
         not visible to other connections, so no beat is needed and none is attempted.
         """
-        if connection.in_atomic_block:
+        if unitofwork.in_callers_transaction():
             yield
             return
         with self._lock:

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core import unitofwork
 from core.errors import ErrorCode
 from providers.choices import Purpose
 from skills.choices import InvocationStatus, Source
@@ -165,18 +166,20 @@ def invoke_now(
     Web requests never take it: they queue the run for a worker and at most wait for it.
     """
     token = lifecycle.new_token()
-    invocation = submit_invocation(
-        skill_key,
-        input,
-        user=user,
-        source=source,
-        idempotency_key=idempotency_key,
-        record=record,
-        publish=False,
-        claim_token=token,
-    ).invocation
-    if invocation.claimed_by == token:  # new, and already claimed by this call
-        return _run_claimed(invocation, token)
+    with unitofwork.unit_of_work() as unit:
+        unit.hold()  # the new row commits with the first outbound row, as a claim would
+        invocation = submit_invocation(
+            skill_key,
+            input,
+            user=user,
+            source=source,
+            idempotency_key=idempotency_key,
+            record=record,
+            publish=False,
+            claim_token=token,
+        ).invocation
+        if invocation.claimed_by == token:  # new, and already claimed by this call
+            return _run_claimed(invocation, token)
     if invocation.status == InvocationStatus.QUEUED:  # an earlier request's, still waiting
         finished = run_invocation(invocation.pk)
         if finished is not None:
@@ -221,19 +224,30 @@ def run_invocation(invocation_id: uuid.UUID | str, *, read_back: bool = True) ->
     it is read back unless `read_back=False` (the Celery task, which returns nothing).
     """
     token = lifecycle.new_token()
-    invocation = lifecycle.claim(Invocation, invocation_id, token)
-    if invocation is None:
-        return None
-    return _run_claimed(invocation, token, read_back=read_back)
+    with unitofwork.unit_of_work():
+        invocation = lifecycle.claim(Invocation, invocation_id, token)
+        if invocation is None:
+            return None
+        return _run_claimed(invocation, token, read_back=read_back)
 
 
 def _run_claimed(invocation: Invocation, token: str, *, read_back: bool = True) -> Invocation:
-    """Run an invocation this process holds the claim of, and record its result."""
+    """Run an invocation this process holds the claim of, and record its result.
+
+    Called inside a unit of work (`run_invocation`, `invoke_now`): the claim commits with the
+    first outbound row, each attempt's outcome with the next write, the last with the result.
+    """
     # The skill comes from the per-process configuration cache rather than a join per row.
     invocation.skill = cached_skill_by_id(invocation.skill_id) or invocation.skill
     started = time.monotonic()
-    with lifecycle.beating(invocation, token):
-        result = _execute(invocation, token)
+    try:
+        with lifecycle.beating(invocation, token):
+            result = _execute(invocation, token)
+    except unitofwork.DATABASE_UNAVAILABLE:
+        # Before an answer arrived (a request whose row could not be written is not sent):
+        # another delivery can run it from the start.
+        lifecycle.release(invocation, token)
+        return invocation
     result.fields["latency_ms"] = round((time.monotonic() - started) * 1000)
     _finish(invocation, token, result, read_back=read_back)
     return invocation
@@ -249,12 +263,16 @@ def _execute(invocation: Invocation, token: str) -> _Result:
         out.fields.update(error_code=exc.code, error_message=exc.message)
         out.trace = exc.trace
         return out
+    except unitofwork.DATABASE_UNAVAILABLE:
+        raise
     except Exception:
         return _internal_error(out, invocation)
     try:
         _run_route(invocation, token, resolution, out, budget)
     except SkillError as exc:
         out.fields.update(error_code=exc.code, error_message=exc.message)
+    except unitofwork.DATABASE_UNAVAILABLE:
+        raise
     except Exception:
         return _internal_error(out, invocation)
     out.fields["attempts"] = budget.attempts

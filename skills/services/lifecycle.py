@@ -31,6 +31,7 @@ from django.db import connections, models, router, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core import unitofwork
 from core.errors import ErrorCode
 from providers.outbound import states
 from skills.choices import InvocationStatus
@@ -119,12 +120,19 @@ def claim(model: type[R], run_id: uuid.UUID | str, token: str | None = None) -> 
 
     Returns the claimed row (its `claimed_by` is the token) or None if this call did not win
     it — including for an id that is not a UUID, as a stray task message may carry.
+
+    Inside a unit of work the claim is held uncommitted and commits with the run's first
+    write (its first outbound row, or its result): one commit fewer per run, and a worker
+    that dies before sending anything leaves the row as it found it.
     """
     try:
         pk = uuid.UUID(str(run_id))
     except ValueError:
         logger.warning("ignoring a task for malformed %s id %r", KINDS[model].label, run_id)
         return None
+    unit = unitofwork.current()
+    if unit is not None:
+        unit.hold()
     connection = connections[router.db_for_write(model)]
     ops = connection.ops
     now = timezone.now()
@@ -137,7 +145,11 @@ def claim(model: type[R], run_id: uuid.UUID | str, token: str | None = None) -> 
         _claim_sql(model, connection.alias), params
     )
     run = next(iter(rows), None)
-    if run is not None and run.started_at != now:
+    if run is None:
+        if unit is not None:
+            unit.rollback()
+        return None
+    if run.started_at != now:
         # A takeover (a fresh claim starts the run now): the requests the dead worker had in
         # flight will never be completed by it, so their outcome is unknown.
         states.mark_unknown(model.outbound_column, [run.pk])
@@ -188,14 +200,25 @@ def still_owned(run: Run, token: str) -> bool:
     """Beat, and say whether this run is still ours (not cancelled, not taken over).
 
     A worker asks between steps of work; False means stop, as the result would be discarded.
+    With the database unavailable the answer is yes: every later write is guarded by the
+    claim token, so carrying on can never overwrite another worker's result.
     """
-    return _owned(type(run), run.pk, token).update(heartbeat_at=timezone.now()) == 1
+    try:
+        return _owned(type(run), run.pk, token).update(heartbeat_at=timezone.now()) == 1
+    except unitofwork.DATABASE_UNAVAILABLE:
+        logger.warning("%s %s: could not check its claim", KINDS[type(run)].label, run.pk)
+        return True
 
 
 def finish(
     run: R, token: str, status: str, fields: Mapping[str, Any], *, read_back: bool = True
 ) -> bool:
     """Write the outcome in one UPDATE guarded by the claim token; True if it was ours.
+
+    The UPDATE commits with what the run's unit of work holds or defers (the last attempt's
+    outbound outcome). The outcome may be a paid answer: while the database is unavailable
+    the write is retried (SKILLS_WRITE_RETRY_SECONDS), so the run ends as soon as the
+    database is back instead of being taken over and paid for again.
 
     On success the instance carries what was written, so the caller needs no read. A run that
     lost its claim (cancelled, taken over, finished elsewhere) writes nothing; the instance is
@@ -206,7 +229,11 @@ def finish(
     now = timezone.now()
     values = dict(fields, status=status, finished_at=now, heartbeat_at=now)
     values["error_message"] = str(values.get("error_message", ""))[:ERROR_MESSAGE_MAX]
-    if _owned(type(run), run.pk, token).update(**values) == 1:
+    owned = _owned(type(run), run.pk, token)
+    changed = unitofwork.commit_durably(
+        functools.partial(owned.update, **values), retry_for=tunable("SKILLS_WRITE_RETRY_SECONDS")
+    )
+    if changed == 1:
         for name, value in values.items():
             setattr(run, name, value)
         return True
@@ -214,6 +241,34 @@ def finish(
     if read_back:
         run.refresh_from_db()
     return False
+
+
+def release(run: Run, token: str) -> bool:
+    """Give a claimed run back to the queue and publish it again; False if it was not ours.
+
+    For a run whose work could not start because the database was unavailable: nothing was
+    sent that is not in the outbound log, so another delivery may run it from the start. The
+    write is retried like `finish`'s, so the run is queued again as soon as the database is
+    back rather than after the stale timeout.
+    """
+    model = type(run)
+
+    def requeue() -> int:
+        changed = _owned(model, run.pk, token).update(
+            status=InvocationStatus.QUEUED,
+            claimed_by="",
+            enqueued_at=timezone.now(),
+            enqueue_count=F("enqueue_count") + 1,
+        )
+        if changed:
+            publish_on_commit(model, run.pk)
+        return changed
+
+    released = unitofwork.commit_durably(requeue, retry_for=tunable("SKILLS_WRITE_RETRY_SECONDS"))
+    logger.warning(
+        "%s %s given back to the queue: database unavailable", KINDS[model].label, run.pk
+    )
+    return released == 1
 
 
 def cancel(model: type[Run], run_id: uuid.UUID | str) -> bool:

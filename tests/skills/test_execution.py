@@ -10,11 +10,13 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 
+from providers.choices import OutboundState
 from providers.outbound.models import OutboundRequest
 from skills.choices import InvocationStatus, ResponseFormat
 from skills.models import ModelPrice
 from skills.services.invocations import create_invocation, invoke_now, run_invocation
 from skills.services.usage import usage_totals
+from tests.commits import counting_commits
 from tests.skills.conftest import AZURE_KEY, World
 
 INPUT = {"short_description": "Email down for the whole finance team"}
@@ -53,28 +55,54 @@ def test_it_runs_a_skill_on_the_byok_connection_and_records_everything(
     assert usage["cost"] == inv.cost
 
 
-def test_a_run_takes_four_statements_once_configuration_is_cached(
-    live_world: World, django_assert_num_queries, settings
+@pytest.mark.django_db(transaction=True)
+def test_a_run_takes_two_commits_and_four_statements_once_configuration_is_cached(
+    live_world: World, settings
 ) -> None:
-    """The hot path's budget: the invocation INSERT (already claimed), the outbound log row
-    written before the request leaves and completed after it (write-ahead: a crash between
-    the two leaves the request in the log), and the result UPDATE; skill, rules, resolution
-    and prices come from the cache."""
+    """The hot path's budget. First commit: the claim (or, in process, the row written
+    already claimed) with the outbound row, before the request leaves; second: the row's
+    outcome with the result. Skill, rules, resolution and prices come from the cache."""
     settings.SKILLS_RESOLUTION_CACHE_SECONDS = 60  # the first call imports the SDK: slow
     invoke_now(live_world.skill.key, INPUT)  # fills the per-process configuration cache
-    with django_assert_num_queries(4):
+    with counting_commits() as counted:
         inv = invoke_now(live_world.skill.key, INPUT)
     assert inv.status == InvocationStatus.SUCCEEDED, inv.error_message
+    assert (counted.commits, len(counted.statements)) == (2, 4), counted.statements
     stored = type(inv).objects.get(pk=inv.pk)
     for name in ("status", "output", "total_tokens", "cost", "provider_request_ids", "route"):
         assert getattr(stored, name) == getattr(inv, name), name  # what it returned was written
     assert stored.usage_pending
     assert stored.claimed_by
     assert stored.started_at
+    row = OutboundRequest.objects.get(invocation_id=inv.pk)
+    assert (row.state, row.status_code) == (OutboundState.DONE, 200)
     queued = create_invocation(live_world.skill.key, INPUT, publish=False)
-    with django_assert_num_queries(4):  # the claim UPDATE returns the row: no SELECT after it
+    with counting_commits() as counted:  # the claim UPDATE returns the row: no SELECT after it
         ran = run_invocation(queued.pk, read_back=False)
     assert ran.status == InvocationStatus.SUCCEEDED, ran.error_message
+    assert (counted.commits, len(counted.statements)) == (2, 4), counted.statements
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retry_folds_the_last_outcome_into_the_next_outbound_row(
+    live_world: World, sandbox, settings
+) -> None:
+    """Two attempts: the claim with row 1; row 1's outcome with row 2; row 2's outcome with
+    the result. Between attempts the worker checks that the run is still its own (one UPDATE,
+    committed by itself)."""
+    settings.SKILLS_RESOLUTION_CACHE_SECONDS = 60
+    settings.SKILLS_BACKOFF_BASE = 0.001
+    invoke_now(live_world.skill.key, INPUT)
+    sandbox.set_faults("azure_openai", kind="server_error", fail_next=1)
+    with counting_commits() as counted:
+        inv = invoke_now(live_world.skill.key, INPUT)
+    assert inv.status == InvocationStatus.SUCCEEDED, inv.error_message
+    assert counted.commits == 3 + 1, counted.statements
+    rows = OutboundRequest.objects.filter(invocation_id=inv.pk).order_by("attempt")
+    assert [(r.attempt, r.status_code, r.state) for r in rows] == [
+        (1, 500, OutboundState.DONE),
+        (2, 200, OutboundState.DONE),
+    ]
 
 
 def test_it_retries_throttling_honouring_the_hint_until_it_succeeds(

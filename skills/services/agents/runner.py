@@ -18,6 +18,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from core import unitofwork
 from core.errors import ErrorCode
 from providers.adapters.base import ChatRequest, ChatResult, Message, ToolSpec
 from providers.choices import Purpose
@@ -67,11 +68,20 @@ class Loop:
 
 
 def run_agent(run_id: uuid.UUID | str) -> AgentRun | None:
-    """Run one agent run if this call wins the claim; otherwise return None quietly."""
+    """Run one agent run if this call wins the claim; otherwise return None quietly.
+
+    In a unit of work, as a skill invocation: the claim commits with the first write, each
+    model call's outcome with the next one.
+    """
     token = lifecycle.new_token()
-    run = lifecycle.claim(AgentRun, run_id, token)
-    if run is None:
-        return None
+    with unitofwork.unit_of_work():
+        run = lifecycle.claim(AgentRun, run_id, token)
+        if run is None:
+            return None
+        return _run_claimed(run, token)
+
+
+def _run_claimed(run: AgentRun, token: str) -> AgentRun:
     last = AgentStep.objects.filter(run=run).order_by("-index").first()
     loop = Loop(run=run, token=token, index=last.index if last else 0)
     try:
@@ -79,6 +89,10 @@ def run_agent(run_id: uuid.UUID | str) -> AgentRun | None:
             _loop(loop)
     except Stopped:
         run.refresh_from_db()
+        return run
+    except unitofwork.DATABASE_UNAVAILABLE:
+        # Nothing was sent that is not in the outbound log: another delivery runs it again.
+        lifecycle.release(run, token)
         return run
     except Exception:
         logger.exception("agent run %s failed unexpectedly", run.pk)

@@ -2,7 +2,8 @@
 
 A provider call lasts seconds; a worker of hundreds of threads cannot keep one PostgreSQL
 connection per thread (`max_connections`), so a thread closes its connection while it waits on
-a provider and when its task ends. Reconnecting costs milliseconds, though (a PostgreSQL
+a provider (once the request's outbound row is committed, `providers.outbound.capture.begin`)
+and when its task ends. Reconnecting costs milliseconds, though (a PostgreSQL
 backend is a new process): the first few threads of a process (SKILLS_DB_KEEP_CONNECTIONS,
 default 8) keep theirs. A call at low concurrency then never reconnects, and the connections
 held idle stay bounded at any concurrency. A thread's slot is freed when the thread ends.
@@ -53,7 +54,7 @@ def _keeps() -> bool:
 
 
 def release_while_waiting() -> None:
-    """Before a provider call: close this thread's connection unless it holds a slot.
+    """Before waiting on a provider: close this thread's connection unless it holds a slot.
 
     Only outside a transaction: inside one (tests, callers' atomic blocks) the connection
     carries uncommitted work and must stay.
