@@ -58,8 +58,7 @@ def ensure() -> tuple[Path | None, str]:
             return None, f"`uv {step[1]}` did not finish in {INSTALL_TIMEOUT_S} s (offline?)"
         except subprocess.CalledProcessError as exc:
             shutil.rmtree(VENV, ignore_errors=True)
-            lines = (exc.stderr or exc.stdout or "").strip().splitlines()
-            return None, f"`uv {step[1]}` failed (offline?): {lines[-1] if lines else exc}"
+            return None, f"`uv {step[1]}` failed (offline?): {_first_error(exc)}"
     STAMP.write_text(digest)
     print(
         f"  installed LiteLLM's virtualenv ({VENV.relative_to(ROOT)}) from "
@@ -67,3 +66,11 @@ def ensure() -> tuple[Path | None, str]:
         flush=True,
     )
     return python(), ""
+
+
+def _first_error(exc: subprocess.CalledProcessError) -> str:
+    """uv's `error:` line and its hint (which says when the network was the cause), else the
+    last line it printed."""
+    lines = [ln.strip() for ln in (exc.stderr or exc.stdout or "").splitlines() if ln.strip()]
+    picked = [ln for ln in lines if ln.lower().startswith(("error", "hint"))]
+    return "; ".join(picked) if picked else (lines[-1] if lines else str(exc))
