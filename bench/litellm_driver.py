@@ -73,12 +73,18 @@ def _sdk_call(target: dict[str, Any]) -> Callable[[], object]:
     return call
 
 
+# The replies' channel. Anything else that writes to stdout (a library's notice) goes to
+# stderr instead, so the bench never reads a line that is not a reply.
+_REPLIES = sys.stdout
+
+
 def _reply(message: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(message) + "\n")
-    sys.stdout.flush()
+    _REPLIES.write(json.dumps(message) + "\n")
+    _REPLIES.flush()
 
 
 def main() -> int:
+    sys.stdout = sys.stderr
     import litellm
     import openai
 

@@ -69,7 +69,13 @@ class Driver:
             text=True,
         )
         log.close()
-        self.ready = self._ask({"targets": targets})
+        try:
+            self.ready = self._ask({"targets": targets})
+        except (RuntimeError, ValueError):
+            self.close()
+            raise RuntimeError(
+                "the LiteLLM driver did not start; see var/bench/litellm-driver.log"
+            ) from None
 
     def _ask(self, message: dict[str, Any]) -> dict[str, Any]:
         assert self.proc.stdin is not None
@@ -177,7 +183,10 @@ def run(ctx: Any) -> list[Row]:
             print(f"  LiteLLM peer: {kind} left out: {exc}", flush=True)
     if not targets:
         return _skipped("no provider LiteLLM can be pointed at")
-    driver = Driver(python, targets)
+    try:
+        driver = Driver(python, targets)
+    except RuntimeError as exc:
+        return _skipped(str(exc))
     try:
         version = driver.ready.get("litellm", "")
         calls: dict[str, dict[str, Callable[[], float]]] = {}
