@@ -1,8 +1,9 @@
 """`make bench`: measure the console against DESIGN.md's performance targets.
 
-Usage: python -m bench [section ...]   (sections: overhead, throughput, memory, logscale;
-default: overhead, throughput (which also measures memory) and logscale)
-Prints one table and writes it, with the machine's description, to bench/results.md.
+Usage: python -m bench [section ...]   (sections: overhead, peer, storage, throughput, memory,
+logscale; default: all but memory, which throughput also measures)
+Prints one table and writes it, with the machine's description, to bench/results.md (not with
+--no-save, for short trial runs).
 
 Everything runs as in production (DEBUG off, a separate worker process, the sandbox in its own
 process); PostgreSQL and Redis are used when they answer, else SQLite and the file broker.
@@ -36,6 +37,8 @@ class Context:
     skills: dict[str, str] = field(default_factory=dict)
     overhead_runs: int = 1000
     celery_runs: int = 300
+    peer_runs: int = 1000
+    storage_runs: int = 2000
     tp_warmup: float = 4.0
     tp_window: float = 15.0
     concurrency: int = 0  # worker threads; 0 = as many as calls in flight
@@ -124,15 +127,18 @@ def _kept_notes() -> str:
     return text[text.index(KEEP_MARKER) :] if KEEP_MARKER in text else ""
 
 
-SECTIONS = ("overhead", "throughput", "memory", "logscale")
+SECTIONS = ("overhead", "peer", "storage", "throughput", "memory", "logscale")
+DEFAULT_SECTIONS = [s for s in SECTIONS if s != "memory"]
 
 
 def _runner(name: str):
     """The section's run(ctx); imported once Django is set up."""
-    from bench import logscale, overhead, throughput
+    from bench import logscale, overhead, peer, storage, throughput
 
     return {
         "overhead": overhead.run,
+        "peer": peer.run,
+        "storage": storage.run,
         "throughput": throughput.run,
         "memory": lambda ctx: throughput.run(ctx, memory_only=True),
         "logscale": logscale.run,
@@ -145,6 +151,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("sections", nargs="*", default=[], help=", ".join(sections))
     parser.add_argument("--runs", type=int, default=1000, help="in-process calls per provider")
     parser.add_argument("--celery-runs", type=int, default=300, help="Celery calls per provider")
+    parser.add_argument(
+        "--peer-runs", type=int, default=1000, help="rounds of ours / LiteLLM / direct per provider"
+    )
+    parser.add_argument(
+        "--storage-runs", type=int, default=2000, help="calls whose rows are measured on disk"
+    )
     parser.add_argument("--window", type=float, default=15.0, help="throughput window, seconds")
     parser.add_argument("--concurrency", type=int, default=0, help="worker threads (0 = N)")
     parser.add_argument("--processes", type=int, default=1, help="worker processes (throughput)")
@@ -157,8 +169,11 @@ def main(argv: list[str]) -> int:
         "worker of hundreds of threads, which would otherwise exceed max_connections "
         "(0 = no pool)",
     )
+    parser.add_argument(
+        "--no-save", action="store_true", help="print the table only; leave bench/results.md be"
+    )
     args = parser.parse_args(argv)
-    chosen = args.sections or ["overhead", "throughput", "logscale"]
+    chosen = args.sections or DEFAULT_SECTIONS
     unknown = [s for s in chosen if s not in sections]
     if unknown:
         parser.error(f"unknown section(s): {', '.join(unknown)}; choose from {', '.join(sections)}")
@@ -168,6 +183,7 @@ def main(argv: list[str]) -> int:
         ctx = Context(sandbox=sandbox, queue=_setup(sandbox))
         ctx.skills = bench_skills()
         ctx.overhead_runs, ctx.celery_runs = args.runs, args.celery_runs
+        ctx.peer_runs, ctx.storage_runs = args.peer_runs, args.storage_runs
         ctx.tp_window, ctx.concurrency = args.window, args.concurrency
         ctx.processes = args.processes
         ctx.levels = tuple(int(n) for n in args.levels.split(","))
@@ -180,12 +196,13 @@ def main(argv: list[str]) -> int:
         sandbox.stop()
     table = _table(rows)
     print(f"\n{machine}\n\n{table}")
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    notes = _kept_notes()
-    RESULTS.write_text(
-        f"# Benchmark results\n\n{stamp} — `python -m bench {' '.join(chosen)}` — {machine}\n\n"
-        f"{table}\n" + (f"\n{notes}" if notes else "")
-    )
+    if not args.no_save:
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        notes = _kept_notes()
+        RESULTS.write_text(
+            f"# Benchmark results\n\n{stamp} — `python -m bench {' '.join(chosen)}` — "
+            f"{machine}\n\n{table}\n" + (f"\n{notes}" if notes else "")
+        )
     return 0 if all(r.met is not False for r in rows) else 1
 
 

@@ -54,9 +54,10 @@ def floor_call(skill_key: str, done: str) -> None:
     _redis().rpush(done, outcome)
 
 
-def run(ctx, in_flight: int) -> list[Row]:
+def run(ctx, in_flight: int) -> tuple[list[Row], float | None]:
+    """The floor's row and its completions per second (None when skipped: no Redis broker)."""
     if not settings.CELERY_BROKER_URL.startswith("redis"):
-        return []
+        return [], None
     ctx.sandbox.set_latency(LATENCY_S * 1000)
     key, done = ctx.skills["azure_openai"], f"bench:floor:{uuid.uuid4().hex[:8]}"
     client = _redis()
@@ -98,4 +99,4 @@ def run(ctx, in_flight: int) -> list[Row]:
             f"{rate:.1f}/s, {rate / (in_flight / LATENCY_S):.1%}, {errors} errors, "
             f"{worker_ms:.1f} ms",
         )
-    ]
+    ], rate
