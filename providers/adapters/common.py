@@ -18,6 +18,7 @@ from providers.adapters.base import Adapter, Diagnosis, ErrorKind, ProviderError
 from providers.choices import ConnectionOwner, Route
 from providers.endpoints import EndpointNotAllowed, check_endpoint_resolves
 from providers.outbound import capture as outbound
+from providers.outbound.redaction import Redactor, secret_values
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -85,7 +86,7 @@ class ConnectionAdapter(Adapter):
         self.info = ConnectionInfo.of(connection)
         # Decrypt once; a SecretDecryptionError propagates to get_adapter, which reports it.
         self._secrets: dict[str, Any] = dict(connection.secrets or {})
-        self.redactor = outbound.Redactor(outbound.secret_values(self._secrets))
+        self.redactor = Redactor(secret_values(self._secrets))
         if self.info.endpoint:
             try:
                 check_endpoint_resolves(self.info.kind, self.info.endpoint)

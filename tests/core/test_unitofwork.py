@@ -86,17 +86,21 @@ def test_a_durable_commit_gives_up_after_its_bound_and_other_errors_are_not_retr
         calls.append(1)
         raise ValueError("a bug, not an outage")
 
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="a bug"):
         unitofwork.commit_durably(wrong, retry_for=5)
     assert calls == [1]
 
 
 def test_a_block_that_raises_rolls_back_what_its_unit_holds() -> None:
-    with pytest.raises(RuntimeError), unitofwork.unit_of_work() as unit:
-        unit.hold()
-        User.objects.create(username="claimed")
-        unit.defer(lambda: User.objects.create(username="never"))
-        raise RuntimeError("the run crashed before its first write")
+    def crashing_run() -> None:
+        with unitofwork.unit_of_work() as unit:
+            unit.hold()
+            User.objects.create(username="claimed")
+            unit.defer(lambda: User.objects.create(username="never"))
+            raise RuntimeError("the run crashed before its first write")
+
+    with pytest.raises(RuntimeError, match="crashed"):
+        crashing_run()
     assert _names() == []
     assert not connection.in_atomic_block
 

@@ -12,8 +12,9 @@ from django.forms.models import model_to_dict
 from providers.adapters import get_adapter
 from providers.adapters.base import ChatRequest, ErrorKind, Message, ProviderError
 from providers.adapters.transport import ca_bundle, tls_verify
-from providers.outbound.capture import REDACTED, fingerprint, outbound_scope
+from providers.outbound.capture import fingerprint, outbound_scope
 from providers.outbound.models import OutboundRequest
+from providers.outbound.redaction import REDACTED
 from sandbox import defaults as d
 from tests.providers.conftest import make_connection
 

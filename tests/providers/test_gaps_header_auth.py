@@ -10,8 +10,9 @@ from django.forms.models import model_to_dict
 from providers import services
 from providers.adapters import get_adapter
 from providers.adapters.base import ChatRequest, ErrorKind, Message, ProviderError
-from providers.outbound.capture import REDACTED, outbound_scope
+from providers.outbound.capture import outbound_scope
 from providers.outbound.models import OutboundRequest
+from providers.outbound.redaction import REDACTED
 from sandbox import defaults as d
 from tests.providers.conftest import make_connection
 

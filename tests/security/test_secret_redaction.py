@@ -25,8 +25,9 @@ import pytest
 from providers.choices import ProviderKind
 from providers.models import HealthCheck
 from providers.outbound import capture
-from providers.outbound.capture import REDACTED, SUBSTRING_MIN, Redactor, Target, secret_values
+from providers.outbound.capture import Target
 from providers.outbound.models import OutboundRequest
+from providers.outbound.redaction import REDACTED, SUBSTRING_MIN, Redactor, secret_values
 from providers.services import test_connection as run_connection_test
 from tests.providers.conftest import make_connection
 

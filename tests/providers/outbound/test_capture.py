@@ -10,8 +10,9 @@ from django.forms.models import model_to_dict
 
 from providers.adapters import get_adapter
 from providers.adapters.base import ChatRequest, Message, ProviderError
-from providers.outbound.capture import REDACTED, Redactor, outbound_scope, secret_values
+from providers.outbound.capture import outbound_scope
 from providers.outbound.models import OutboundRequest
+from providers.outbound.redaction import REDACTED, Redactor, secret_values
 from tests.providers.modes import BAD_SECRETS, BY_ID, MODES, Mode
 
 pytestmark = pytest.mark.django_db
