@@ -75,6 +75,8 @@ async def _record(request: web.Request, handler) -> web.StreamResponse:
                     "headers": sorted({name.lower() for name in request.headers}),
                     "status": status,
                     "fault": info.get("fault"),
+                    # Which prompt (a digest, never the text): retries of one request share it.
+                    "prompt_digest": info.get("prompt_digest"),
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 }
             )

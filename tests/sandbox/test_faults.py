@@ -16,7 +16,7 @@ from google import genai
 from google.genai import errors, types
 from openai import AzureOpenAI
 
-from sandbox import defaults
+from sandbox import content, defaults
 
 MESSAGES = [{"role": "user", "content": "hello"}]
 
@@ -281,3 +281,31 @@ def test_it_drops_an_answer_that_is_not_streamed_under_stream_cut(sandbox, bedro
         converse(bedrock)
     seen = last(sandbox, "Converse")
     assert (seen["status"], seen["fault"]) == (None, "stream_cut")
+
+
+def test_it_logs_which_prompt_a_request_carried_without_its_text(sandbox, azure, bedrock):
+    """Retries of one request share a digest, faulted or not; the text is never kept."""
+    prompts = ["Printer on fire in building 7", "VPN down for the Lisbon office"]
+    sandbox.set_faults("azure_openai", kind="server_error", fail_next=1)
+    with pytest.raises(openai.InternalServerError):
+        azure.chat.completions.create(
+            model="gpt4o-prod", messages=[{"role": "user", "content": prompts[0]}]
+        )
+    for text in prompts:
+        azure.chat.completions.create(
+            model="gpt4o-prod",
+            messages=[
+                {"role": "system", "content": "Be brief."},
+                {"role": "user", "content": text},
+            ],
+        )
+    bedrock.converse(
+        modelId=defaults.BEDROCK_SONNET_4,
+        messages=[{"role": "user", "content": [{"text": prompts[1]}]}],
+    )
+    azure_log = [r for r in sandbox.requests if r["provider"] == "azure_openai"][-3:]
+    expected = [content.prompt_digest(prompts[0])] * 2 + [content.prompt_digest(prompts[1])]
+    assert [r["prompt_digest"] for r in azure_log] == expected
+    assert last(sandbox, "Converse")["prompt_digest"] == content.prompt_digest(prompts[1])
+    text = json.dumps(sandbox.requests)
+    assert not any(word in text for word in ("Printer", "Lisbon"))
