@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.db.models import Max
 from django.test.utils import override_settings
 
@@ -61,6 +62,9 @@ from tests.integration.faults import (
 from tests.skills.conftest import World, build_world
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("integration")]
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="sessions and a server to cut off: PostgreSQL"
+)
 
 BATCH = 60
 LATENCY_MS = 1000  # a provider call of about a second: a batch is mid-way for long enough
@@ -226,6 +230,7 @@ def test_a_broker_flushed_mid_batch_loses_nothing(world, worker, sandbox) -> Non
 # -- 3. the worker's database sessions terminated ---------------------------------------------
 
 
+@postgresql_only
 def test_database_sessions_terminated_mid_batch_lose_nothing(world, worker, sandbox) -> None:
     """`pg_terminate_backend` of every session on the database but the test's own: the
     worker's threads (those keeping a connection across a provider call) and its heartbeat
@@ -272,6 +277,7 @@ def proxied_worker(integration_db: str, tunables: dict, tmp_path: Path) -> Itera
             worker.stop()
 
 
+@postgresql_only
 def test_database_unreachable_for_10_s_mid_batch_pays_once(world, proxied_worker, sandbox):
     """Every connection of the worker is closed and new ones are refused for 10 s. An answer
     received meanwhile is kept and written once the database is back: one 2xx call per
