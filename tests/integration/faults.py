@@ -125,11 +125,12 @@ def ledger(batch: Batch, sandbox: SandboxServer, *, before: float | None = None)
     answered before that moment."""
     by_digest = {digest: pk for pk, digest in batch.digests.items()}
     received = batch.received(sandbox)
-    rows = list(
-        OutboundRequest.objects.filter(invocation_id__in=batch.ids).values(
+    rows: list[dict[str, Any]] = [
+        dict(row)
+        for row in OutboundRequest.objects.filter(invocation_id__in=batch.ids).values(
             "invocation_id", "state", "status_code", "error"
         )
-    )
+    ]
     ok = [r for r in received if r["status"] == 200]
     return Ledger(
         rows=len(rows),

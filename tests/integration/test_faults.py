@@ -318,7 +318,7 @@ def test_database_unreachable_for_10_s_mid_batch_pays_once(world, proxied_worker
 
 # -- 5. provider storms -----------------------------------------------------------------------
 
-STORMS = (
+STORMS: tuple[dict[str, Any], ...] = (
     {"kind": "throttle", "fail_next": 12, "retry_after_s": 0.2},
     {"kind": "server_error", "fail_next": 12},
     {"kind": "hang", "fail_next": 4, "hang_s": 4},  # past the connection's 2 s timeout
