@@ -165,10 +165,11 @@ async def _chat(request: web.Request, deployment: str | None, need_version: bool
     problem = validate_chat(body)
     if problem:
         return azure_error(400, "BadRequest", problem)
+    prompt = parse_chat(body)
+    tag(request, prompt_digest=prompt.digest)
     fault = await faults.apply(request, state(request).faults, PROVIDER, render_fault)
     if fault is not None:
         return fault
-    prompt = parse_chat(body)
     reply = content.respond(prompt)
     headers = _headers(resource_name, request, reply)
     return await send_completion(request, body, prompt, reply, model, azure=True, headers=headers)

@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any
 
 PROVIDERS = ("azure_openai", "aws_bedrock", "google_gemini", "openai_compatible")
-FAULT_KINDS = ("throttle", "server_error", "hang", "reset", "malformed", "stream_cut")
+FAULT_KINDS = (
+    "throttle",
+    "server_error",
+    "hang",
+    "reset",
+    "malformed",
+    "stream_cut",
+    "body_cut",
+)
 
 
 @dataclass
@@ -71,6 +79,9 @@ class FaultSpec:
     ``throttle``; ``hang_s`` is how long ``hang`` sleeps before answering 504/500.
     ``stream_cut`` sends a streamed answer's headers and first chunk, then drops the
     connection (a non-streamed answer is dropped before any byte, like ``reset``).
+    ``body_cut`` always starts the answer: a streamed one is cut like ``stream_cut``; one that
+    is not streamed goes out with its status line, headers (announcing the whole length) and
+    the first half of its body, then the connection drops.
     """
 
     latency: Latency | None = None

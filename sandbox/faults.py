@@ -2,8 +2,9 @@
 
 Faults are decided per request: first the ``fail_next`` counter, then ``error_rate`` with a
 seeded RNG so a run is repeatable. The protocol modules render throttles and server errors in
-their own format; ``hang``, ``reset`` and ``stream_cut`` are handled here because they look the
-same everywhere (streaming senders write through :func:`write_chunk`, which does the cut).
+their own format; ``hang``, ``reset``, ``stream_cut`` and ``body_cut`` are handled here because
+they look the same everywhere (streaming senders write through :func:`write_chunk`, which does
+the cut; the server cuts an answer that is not streamed with :func:`cut_answer`).
 """
 
 from __future__ import annotations
@@ -12,15 +13,16 @@ import asyncio
 import random
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from aiohttp import web
 
 from sandbox.config import PROVIDERS, FaultSpec, Latency, SandboxConfig
 from sandbox.tags import tag
 
-# Set on a request whose streamed answer must be cut after its first chunk.
-CUT: web.RequestKey[bool] = web.RequestKey("sandbox_stream_cut", bool)
+# Set on a request whose answer must be cut: the fault kind, "stream_cut" or "body_cut".
+CUT: web.RequestKey[str] = web.RequestKey("sandbox_cut", str)
+CUT_KINDS = ("stream_cut", "body_cut")
 
 # Renders a fault kind ("throttle" | "server_error" | "malformed") for one provider.
 FaultRenderer = Callable[[str, FaultSpec], web.StreamResponse]
@@ -103,15 +105,16 @@ async def apply(
         return render("server_error", spec)
     if kind == "reset":
         abort(request)
-    if kind == "stream_cut":
-        request[CUT] = True  # answered normally; write_chunk (or the server) drops it early
+    if kind in CUT_KINDS:
+        request[CUT] = kind  # answered normally; write_chunk (or the server) cuts it
         return None
     return render(kind, spec)
 
 
 async def write_chunk(request: web.Request, response: web.StreamResponse, data: bytes, index: int):
-    """Write one chunk of a streamed answer; under ``stream_cut``, drop the connection after
-    the first one (the client has the headers and one chunk, then the connection closes)."""
+    """Write one chunk of a streamed answer; under ``stream_cut`` or ``body_cut``, drop the
+    connection after the first one (the client has the headers and one chunk, then the
+    connection closes)."""
     await response.write(data)
     if index == 0 and request.get(CUT):
         abort(request)
@@ -121,7 +124,7 @@ async def stream(
     request: web.Request, chunks: list[bytes], headers: dict[str, str], tail: bytes = b""
 ) -> web.StreamResponse:
     """Send a streamed answer chunk by chunk (each protocol frames its own chunks), honouring
-    ``stream_cut``; `tail` closes the body (e.g. a JSON array's bracket)."""
+    ``stream_cut`` and ``body_cut``; `tail` closes the body (e.g. a JSON array's bracket)."""
     response = web.StreamResponse(status=200, headers=headers)
     await response.prepare(request)
     for index, chunk in enumerate(chunks):
@@ -132,12 +135,27 @@ async def stream(
     return response
 
 
-def cut_pending(request: web.Request, response: web.StreamResponse) -> bool:
-    """A ``stream_cut`` fault on an answer that was not streamed: it is dropped unsent."""
-    return bool(request.get(CUT)) and not response.prepared
+def cut_pending(request: web.Request, response: web.StreamResponse) -> str | None:
+    """The cut fault still owed by an answer that was not streamed (None if there is none)."""
+    return None if response.prepared else request.get(CUT)
 
 
-def abort(request: web.Request) -> None:
+async def cut_answer(request: web.Request, response: web.StreamResponse, kind: str) -> NoReturn:
+    """Cut an answer that was not streamed. ``stream_cut`` drops it before any byte;
+    ``body_cut`` sends its status line, its headers (announcing the whole body's length) and
+    the first half of its body, then drops the connection. Always raises ConnectionAborted."""
+    body = getattr(response, "body", None)
+    if kind == "body_cut" and isinstance(body, bytes) and len(body) > 1:
+        partial = web.StreamResponse(
+            status=response.status, reason=response.reason, headers=response.headers
+        )
+        partial.content_length = len(body)
+        await partial.prepare(request)
+        await partial.write(body[: len(body) // 2])
+    abort(request)
+
+
+def abort(request: web.Request) -> NoReturn:
     """Close the TCP connection without any response bytes."""
     transport = request.transport
     if transport is not None:

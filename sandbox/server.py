@@ -23,7 +23,7 @@ from sandbox import azure, sts
 from sandbox.bedrock import routes as bedrock
 from sandbox.common import STATE, SandboxState, json_response, state
 from sandbox.config import PROVIDERS, FaultSpec, SandboxConfig
-from sandbox.faults import ConnectionAborted, abort, cut_pending
+from sandbox.faults import ConnectionAborted, cut_answer, cut_pending
 from sandbox.gemini import routes as gemini
 from sandbox.openai_compat import routes as openai_compat
 from sandbox.tags import INFO
@@ -42,8 +42,9 @@ async def _record(request: web.Request, handler) -> web.StreamResponse:
     try:
         response = await handler(request)
         status = response.status
-        if cut_pending(request, response):
-            abort(request)  # raises ConnectionAborted, handled below
+        cut = cut_pending(request, response)
+        if cut:
+            await cut_answer(request, response, cut)  # raises ConnectionAborted, handled below
         return response
     except web.HTTPException as exc:
         status = exc.status
@@ -75,6 +76,8 @@ async def _record(request: web.Request, handler) -> web.StreamResponse:
                     "headers": sorted({name.lower() for name in request.headers}),
                     "status": status,
                     "fault": info.get("fault"),
+                    # Which prompt (a digest, never the text): retries of one request share it.
+                    "prompt_digest": info.get("prompt_digest"),
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 }
             )

@@ -1,4 +1,5 @@
-"""Log details attached to a sandbox request (provider, account, operation, model, fault)."""
+"""Log details attached to a sandbox request (provider, account, operation, model, fault,
+prompt digest)."""
 
 from __future__ import annotations
 

@@ -107,6 +107,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
         prompt = parse_anthropic(body)
     if problem:
         return aws_error(400, "ValidationException", problem)
+    tag(request, prompt_digest=prompt.digest)
     render = functools.partial(render_fault, stream=streaming)
     fault = await faults.apply(request, sandbox.faults, PROVIDER, render)
     if fault is not None:

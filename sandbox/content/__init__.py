@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from sandbox.content.embeddings import embedding, embedding_base64
 from sandbox.content.prompt import Prompt, Tool, Transcript
+from sandbox.content.prompt import digest as prompt_digest
 from sandbox.content.reply import (
     Reply,
     choose_tool,
@@ -51,6 +52,7 @@ __all__ = [
     "fill_schema",
     "first_sentence",
     "key_terms",
+    "prompt_digest",
     "prompt_tokens",
     "respond",
     "split_chunks",

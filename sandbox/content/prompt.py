@@ -10,6 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+def digest(text: str) -> str:
+    """A short name for a prompt's text (SHA-256, 16 hex digits): the request log says which
+    prompt a request carried without keeping what it says."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 @dataclass
 class Tool:
     name: str
@@ -32,6 +38,11 @@ class Prompt:
     json_schema: dict[str, Any] | None = None
     forced_tool: str | None = None  # tool_choice naming one tool
     tool_choice_none: bool = False
+
+    @property
+    def digest(self) -> str:
+        """The latest user turn's :func:`digest`: retries of one request share it."""
+        return digest(self.user_text)
 
     def call_id(self, name: str, prefix: str, length: int) -> str:
         """A stable id for a tool call answering this prompt: the same prompt, the same id."""

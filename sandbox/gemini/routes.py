@@ -77,15 +77,18 @@ async def _serve(
             "INVALID_ARGUMENT",
             "* GenerateContentRequest.contents: contents is not specified\n",
         )
+    prompt = None if embed_method or method == "countTokens" else parse_generate(body)
+    if prompt is not None:
+        tag(request, prompt_digest=prompt.digest)
     # countTokens too: it is what health checks call, and they must be failable on purpose.
     fault = await faults.apply(request, sandbox.faults, PROVIDER, render_fault)
     if fault is not None:
         return fault
     if method == "countTokens":
         return json_response(count_tokens_response(body, vertex))
-    if embed_method:
+    if prompt is None:  # an embedding method
         return json_response(embed_response(method, body, model, vertex))
-    reply = content.respond(parse_generate(body))
+    reply = content.respond(prompt)
     if method == "streamGenerateContent":
         sse = request.query.get("alt") == "sse"
         return await send_stream(request, stream_bodies(reply, model, vertex=vertex), sse)

@@ -55,11 +55,12 @@ async def chat_completions(request: web.Request) -> web.StreamResponse:
     problem = validate_chat(body)
     if problem:
         return openai_error(400, problem, None, param="messages")
+    prompt = parse_chat(body)
+    tag(request, prompt_digest=prompt.digest)
     fault = await faults.apply(request, state(request).faults, PROVIDER, render_fault)
     if fault is not None:
         return fault
     model = body["model"]
-    prompt = parse_chat(body)
     reply = content.respond(prompt)
     headers = {"x-request-id": new_id("req_", 32), "openai-processing-ms": "1"}
     return await send_completion(request, body, prompt, reply, model, azure=False, headers=headers)

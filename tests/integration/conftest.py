@@ -11,8 +11,10 @@ file-system folder by default, Redis in CI).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -115,9 +117,11 @@ def sandbox() -> Iterator[SandboxServer]:
         yield server
 
 
-def flush_broker() -> None:
+def flush_broker() -> int:
     """Lose every message of this module's queue: its Redis keys, or its files in the
-    file-system broker's folder (other suites may share the broker, so nothing else)."""
+    file-system broker's folder (other suites may share the broker, so nothing else).
+
+    Returns how many messages were waiting there (and are now lost)."""
     queue = os.environ["SKILLS_TASK_QUEUE"]
     url = settings.CELERY_BROKER_URL
     if url.startswith("redis"):
@@ -125,16 +129,33 @@ def flush_broker() -> None:
 
         client = redis.Redis.from_url(url)
         keys = list(client.scan_iter(match=f"{queue}*"))
-        if keys:
-            client.delete(*keys)
-        return
+        if not keys:
+            return 0
+        with client.pipeline() as pipe:  # count and delete at once: a worker may be consuming
+            for key in keys:
+                pipe.llen(key)
+            pipe.delete(*keys)
+            *lengths, _ = pipe.execute()
+        return int(sum(lengths))
     folder = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
+    lost = 0
     for path in folder.glob(f"*.{queue}.msg"):
-        path.unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            lost += 1
+    return lost
+
+
+# Per-task lines of a worker logging at INFO; left out of `Worker.logs()` so errors show.
+_TASK_LINE = re.compile(r"Task skills\.\w+\[[0-9a-f-]+\] (received|succeeded in)")
 
 
 class Worker:
-    """A `celery worker --pool threads` subprocess pointed at the integration database."""
+    """A `celery worker --pool threads` subprocess pointed at the integration database.
+
+    It logs at INFO so that `wait_ready` can see when it consumes; `logs()` leaves out the
+    per-task lines.
+    """
 
     def __init__(self, database_url: str, log_dir: Path, concurrency: int = 24) -> None:
         self.env = {
@@ -149,10 +170,17 @@ class Worker:
         self.concurrency = concurrency
         self.proc: subprocess.Popen | None = None
         self.starts = 0
+        self.hostname = ""
+
+    @property
+    def log_path(self) -> Path:
+        """The log of the latest start."""
+        return self.log_dir / f"worker-{self.starts}.log"
 
     def start(self) -> Worker:
         self.starts += 1
-        log = open(self.log_dir / f"worker-{self.starts}.log", "wb")  # noqa: SIM115
+        self.hostname = f"it{self.starts}-{uuid.uuid4().hex[:6]}"
+        log = open(self.log_path, "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -171,9 +199,9 @@ class Worker:
                 "--without-mingle",
                 "--without-heartbeat",
                 "--hostname",
-                f"it{self.starts}-{uuid.uuid4().hex[:6]}@%h",
+                f"{self.hostname}@%h",
                 "-l",
-                "WARNING",
+                "INFO",
             ],
             cwd=ROOT,
             env=self.env,
@@ -182,6 +210,18 @@ class Worker:
         )
         log.close()
         return self
+
+    def wait_ready(self, timeout: float = 60) -> float:
+        """Wait until the latest start consumes from its queue; returns the seconds it took."""
+        started = time.monotonic()
+        ready = re.compile(rf"{re.escape(self.hostname)}@\S+ ready\.")
+        while time.monotonic() - started < timeout:
+            assert self.proc is not None
+            assert self.proc.poll() is None, f"the worker exited:\n{self.logs()}"
+            if ready.search(self.log_path.read_text(errors="replace")):
+                return time.monotonic() - started
+            time.sleep(0.1)
+        raise AssertionError(f"the worker was not ready within {timeout} s:\n{self.logs()}")
 
     def kill(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -197,9 +237,11 @@ class Worker:
                 self.kill()
 
     def logs(self) -> str:
-        return "\n".join(
-            p.read_text(errors="replace")[-3000:] for p in sorted(self.log_dir.glob("worker-*.log"))
-        )
+        tails = []
+        for path in sorted(self.log_dir.glob("worker-*.log")):
+            lines = path.read_text(errors="replace").splitlines()
+            tails.append("\n".join(line for line in lines if not _TASK_LINE.search(line))[-3000:])
+        return "\n".join(tails)
 
 
 @pytest.fixture

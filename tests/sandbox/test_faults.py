@@ -16,7 +16,7 @@ from google import genai
 from google.genai import errors, types
 from openai import AzureOpenAI
 
-from sandbox import defaults
+from sandbox import content, defaults
 
 MESSAGES = [{"role": "user", "content": "hello"}]
 
@@ -281,3 +281,71 @@ def test_it_drops_an_answer_that_is_not_streamed_under_stream_cut(sandbox, bedro
         converse(bedrock)
     seen = last(sandbox, "Converse")
     assert (seen["status"], seen["fault"]) == (None, "stream_cut")
+
+
+def test_it_cuts_an_answer_that_is_not_streamed_mid_body_under_body_cut(sandbox, azure):
+    sandbox.set_faults("azure_openai", kind="body_cut", fail_next=2)
+    with pytest.raises(openai.APIConnectionError):
+        azure.chat.completions.create(model="gpt4o-prod", messages=MESSAGES)
+    # On the wire: a 200 and its headers, then half the announced body, then the cut.
+    url = (
+        f"{sandbox.url}/openai/deployments/gpt4o-prod/chat/completions"
+        f"?api-version={defaults.AZURE_API_VERSION}"
+    )
+    headers = {"api-key": defaults.AZURE_DEFAULT_KEY}
+    received: list[bytes] = []
+    with (
+        httpx2.Client(timeout=5) as client,
+        client.stream("POST", url, json={"messages": MESSAGES}, headers=headers) as response,
+    ):
+        assert response.status_code == 200
+        announced = int(response.headers["content-length"])
+        with pytest.raises(httpx2.TransportError):
+            received.extend(response.iter_raw())  # keeps the bytes read before the cut
+    assert 0 < len(b"".join(received)) < announced
+    seen = [r for r in sandbox.requests if r["provider"] == "azure_openai"][-2:]
+    assert [(r["status"], r["fault"]) for r in seen] == [(None, "body_cut")] * 2
+    assert azure.chat.completions.create(model="gpt4o-prod", messages=MESSAGES).choices
+
+
+def test_it_cuts_a_streamed_answer_after_its_first_chunk_under_body_cut(sandbox):
+    client = openai.OpenAI(
+        base_url=sandbox.url + "/v1/", api_key=defaults.GENERIC_LLM_API_KEY, max_retries=0
+    )
+    sandbox.set_faults("openai_compatible", kind="body_cut", fail_next=1)
+    stream = client.chat.completions.create(
+        model="llama-3.3-70b-instruct", messages=MESSAGES, stream=True
+    )
+    received: list = []
+    with pytest.raises(openai.APIConnectionError):
+        received.extend(stream)
+    assert len(received) == 1
+    assert last(sandbox, "chat.completions")["fault"] == "body_cut"
+
+
+def test_it_logs_which_prompt_a_request_carried_without_its_text(sandbox, azure, bedrock):
+    """Retries of one request share a digest, faulted or not; the text is never kept."""
+    prompts = ["Printer on fire in building 7", "VPN down for the Lisbon office"]
+    sandbox.set_faults("azure_openai", kind="server_error", fail_next=1)
+    with pytest.raises(openai.InternalServerError):
+        azure.chat.completions.create(
+            model="gpt4o-prod", messages=[{"role": "user", "content": prompts[0]}]
+        )
+    for text in prompts:
+        azure.chat.completions.create(
+            model="gpt4o-prod",
+            messages=[
+                {"role": "system", "content": "Be brief."},
+                {"role": "user", "content": text},
+            ],
+        )
+    bedrock.converse(
+        modelId=defaults.BEDROCK_SONNET_4,
+        messages=[{"role": "user", "content": [{"text": prompts[1]}]}],
+    )
+    azure_log = [r for r in sandbox.requests if r["provider"] == "azure_openai"][-3:]
+    expected = [content.prompt_digest(prompts[0])] * 2 + [content.prompt_digest(prompts[1])]
+    assert [r["prompt_digest"] for r in azure_log] == expected
+    assert last(sandbox, "Converse")["prompt_digest"] == content.prompt_digest(prompts[1])
+    text = json.dumps(sandbox.requests)
+    assert not any(word in text for word in ("Printer", "Lisbon"))
