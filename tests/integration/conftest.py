@@ -30,10 +30,12 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connections
 
+from providers.adapters import clear_cache
 from sandbox.server import SandboxServer
 from skills.choices import TERMINAL_STATUSES
-from skills.models import Invocation
+from skills.models import Invocation, UsageDaily
 from skills.services import sweeper
+from tests.skills.conftest import World, build_world
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -242,6 +244,25 @@ class Worker:
             lines = path.read_text(errors="replace").splitlines()
             tails.append("\n".join(line for line in lines if not _TASK_LINE.search(line))[-3000:])
         return "\n".join(tails)
+
+
+@pytest.fixture(scope="module")
+def world(integration_db: str, tunables: dict, sandbox: SandboxServer) -> World:
+    """The demo world pointed at this module's sandbox, in this module's database."""
+    flush_broker()
+    clear_cache()
+    return build_world(sandbox.url)
+
+
+@pytest.fixture(autouse=True)
+def _clean(world: World, sandbox: SandboxServer) -> Iterator[None]:
+    """Each test starts with no runs, no usage, no faults and an empty sandbox log."""
+    Invocation.objects.all().delete()
+    UsageDaily.objects.all().delete()
+    sandbox.clear_faults()
+    sandbox.clear_requests()
+    yield
+    sandbox.clear_faults()
 
 
 @pytest.fixture

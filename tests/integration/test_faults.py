@@ -39,7 +39,7 @@ from providers.choices import OutboundState
 from providers.outbound.models import OutboundRequest
 from sandbox.server import SandboxServer
 from skills.choices import TERMINAL_STATUSES, InvocationStatus
-from skills.models import Invocation, UsageDaily
+from skills.models import Invocation
 from skills.services import sweeper
 from skills.services.invocations import create_invocation
 from skills.services.usage import usage_totals
@@ -59,7 +59,6 @@ from tests.integration.faults import (
     terminate_backends,
     wait_for,
 )
-from tests.skills.conftest import World, build_world
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("integration")]
 postgresql_only = pytest.mark.skipif(
@@ -70,23 +69,6 @@ BATCH = 60
 LATENCY_MS = 1000  # a provider call of about a second: a batch is mid-way for long enough
 BACK_WITHIN = 15.0  # (d): seconds after everything is back by which nothing may be running
 OUTAGE_S = 10.0
-
-
-@pytest.fixture(scope="module")
-def world(integration_db: str, tunables: dict, sandbox: SandboxServer) -> World:
-    flush_broker()
-    clear_cache()
-    return build_world(sandbox.url)
-
-
-@pytest.fixture(autouse=True)
-def _clean(world: World, sandbox: SandboxServer) -> Iterator[None]:
-    Invocation.objects.all().delete()
-    UsageDaily.objects.all().delete()
-    sandbox.clear_faults()
-    sandbox.clear_requests()
-    yield
-    sandbox.clear_faults()
 
 
 def _until_succeeded(batch: Batch, n: int, timeout: float = 30) -> None:

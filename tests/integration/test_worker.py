@@ -8,42 +8,22 @@ conditional UPDATE increments: their total must equal the number of invocations.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 from django.db.models import Count, Sum
 
-from providers.adapters import clear_cache
 from providers.outbound.models import OutboundRequest
-from sandbox.server import SandboxServer
 from skills.choices import InvocationStatus
 from skills.models import Invocation, ModelPrice, UsageDaily
 from skills.services.invocations import create_invocation
 from skills.services.usage import roll_up_usage, usage_totals
-from tests.integration.conftest import Worker, flush_broker, wait_until_terminal
-from tests.skills.conftest import World, build_world
+from tests.integration.conftest import Worker, wait_until_terminal
+from tests.skills.conftest import World
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("integration")]
 
 INPUT = {"short_description": "Printer on fire"}
-
-
-@pytest.fixture(scope="module")
-def world(integration_db: str, tunables: dict, sandbox: SandboxServer) -> World:
-    flush_broker()
-    clear_cache()
-    return build_world(sandbox.url)
-
-
-@pytest.fixture(autouse=True)
-def _clean(world: World, sandbox: SandboxServer) -> Iterator[None]:
-    Invocation.objects.all().delete()
-    UsageDaily.objects.all().delete()
-    sandbox.clear_faults()
-    sandbox.clear_requests()
-    yield
-    sandbox.clear_faults()
 
 
 def _create(world: World, n: int) -> list:
