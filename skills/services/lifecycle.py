@@ -265,9 +265,8 @@ def release(run: Run, token: str) -> bool:
         return changed
 
     released = unitofwork.commit_durably(requeue, retry_for=tunable("SKILLS_WRITE_RETRY_SECONDS"))
-    logger.warning(
-        "%s %s given back to the queue: database unavailable", KINDS[model].label, run.pk
-    )
+    if released:
+        logger.warning("%s %s back in the queue: database unavailable", KINDS[model].label, run.pk)
     return released == 1
 
 
