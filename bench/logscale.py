@@ -66,7 +66,7 @@ def _fill(total: int, provider_ids: list[int], connection_ids: list[int]) -> Non
     cols = (
         "created_at, provider_id, connection_id, route, purpose, account, attempt, method, scheme,"
         " host, path, status_code, latency_ms, request_bytes, response_bytes, provider_request_id,"
-        " error, level, query, request_body, response_body"
+        " error, level, query, request_body, response_body, state"
     )
     if connection.vendor == "postgresql":
         series = f"generate_series({have + 1}, {total}) AS n"
@@ -83,7 +83,7 @@ def _fill(total: int, provider_ids: list[int], connection_ids: list[int]) -> Non
     sql = (
         f"INSERT INTO providers_outboundrequest ({cols}) SELECT {stamp}, {prov}, {conn}, {route},"
         f" 'invocation', 'acct', 1, 'POST', 'https', {host}, '/openai/deployments/x/chat/completions',"
-        f" {status}, 100 + n % 900, 900, 1200, {rid}, '', 'basic', '', '', '' {source}"
+        f" {status}, 100 + n % 900, 900, 1200, {rid}, '', 'basic', '', '', '', 'done' {source}"
     )
     with connection.cursor() as cur:
         cur.execute(sql)
