@@ -75,6 +75,9 @@ def _setup(sandbox: Sandbox) -> str:
     os.environ.setdefault("BYOK_ENCRYPTION_KEYS", _dev_secret("encryption.key"))
     os.environ.setdefault("BYOK_ALLOWED_ENDPOINTS", "http://127.0.0.1:*,http://localhost:*")
     os.environ.setdefault("OUTBOUND_LOG_LEVEL", "basic")
+    # The log pages are timed hundreds of times a minute by one user: no API throttling.
+    os.environ.setdefault("API_THROTTLE_USER", "")
+    os.environ.setdefault("API_THROTTLE_ADDRESS", "")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
