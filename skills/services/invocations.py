@@ -245,8 +245,10 @@ def _run_claimed(invocation: Invocation, token: str, *, read_back: bool = True) 
             result = _execute(invocation, token)
     except unitofwork.DATABASE_UNAVAILABLE:
         # Before an answer arrived (a request whose row could not be written is not sent):
-        # another delivery can run it from the start.
-        lifecycle.release(invocation, token)
+        # another delivery can run it from the start. If the claim itself was lost with the
+        # failed commit, there is nothing to give back and nothing to report: the error is.
+        if not lifecycle.release(invocation, token):
+            raise
         return invocation
     result.fields["latency_ms"] = round((time.monotonic() - started) * 1000)
     _finish(invocation, token, result, read_back=read_back)
