@@ -10,6 +10,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.dashboard, name="dashboard"),
     path("integrations/<slug:kind>/mode/", views.switch_mode, name="switch_mode"),
+    path("integrations/<slug:kind>/card/", views.provider_card, name="provider_card"),
     path("connections/", views.connection_list, name="connections"),
     path("connections/new/", views.connection_edit, name="connection_new"),
     path("connections/<int:pk>/", views.connection_edit, name="connection_edit"),

@@ -11,7 +11,7 @@ from console.views.connections import (
     connection_list,
     connection_test,
 )
-from console.views.integrations import dashboard, switch_mode
+from console.views.integrations import dashboard, provider_card, switch_mode
 from console.views.logs import invocation_detail, invocations, outbound_detail, validation
 from console.views.skills import skill_detail, skill_list
 
@@ -30,6 +30,7 @@ __all__ = [
     "invocation_detail",
     "invocations",
     "outbound_detail",
+    "provider_card",
     "skill_detail",
     "skill_list",
     "switch_mode",

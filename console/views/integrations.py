@@ -13,9 +13,12 @@ from core.roles import has_capability
 from providers.choices import IntegrationMode
 from providers.integrations import IntegrationError, readiness, set_integration_mode
 from providers.models import Provider
+from skills.services.impact import SwitchImpact, switch_impact
 
 
-def _card(provider: Provider, error: list[str] | None = None) -> dict:
+def _card(
+    provider: Provider, error: list[str] | None = None, impact: SwitchImpact | None = None
+) -> dict:
     target = (
         IntegrationMode.OEM
         if provider.integration_mode == IntegrationMode.BYOK
@@ -31,6 +34,7 @@ def _card(provider: Provider, error: list[str] | None = None) -> dict:
         "problems": readiness(provider, provider.integration_mode),
         "switch_problems": readiness(provider, target),
         "error": error or [],
+        "impact": impact,
     }
 
 
@@ -48,19 +52,42 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_POST
 @requires("configure")
 def switch_mode(request: HttpRequest, kind: str) -> HttpResponse:
-    """Switch a provider's mode; a refusal comes back as the card's readiness message."""
+    """Switch a provider's mode, once confirmed.
+
+    The first POST (no `confirm`) answers with the card showing what the switch would move —
+    skills, agents, aliases left without a mapping — and a confirm button; a switch that
+    would be refused anyway is tried at once, so its readiness message shows instead.
+    """
     provider = get_object_or_404(Provider, kind=kind)
+    mode = request.POST.get("mode", "")
     error: list[str] = []
-    try:
-        provider = set_integration_mode(provider, request.POST.get("mode", ""))
-    except IntegrationError as exc:
-        error = [m for messages in exc.message_dict.values() for m in messages]
+    impact = None
+    if (
+        not request.POST.get("confirm")
+        and mode in IntegrationMode.values
+        and not readiness(provider, mode)
+        and mode != provider.integration_mode
+    ):
+        impact = switch_impact(provider, mode)
+    else:
+        try:
+            provider = set_integration_mode(provider, mode)
+        except IntegrationError as exc:
+            error = [m for messages in exc.message_dict.values() for m in messages]
     if not request.htmx:
-        if error:
+        if error or impact:
             cards = [
-                _card(p, error if p.pk == provider.pk else None)
+                _card(p, error, impact) if p.pk == provider.pk else _card(p)
                 for p in Provider.objects.order_by("name")
             ]
-            return render(request, "console/dashboard.html", {"cards": cards}, status=400)
+            status = 400 if error else 200
+            return render(request, "console/dashboard.html", {"cards": cards}, status=status)
         return redirect("dashboard")
-    return render(request, "console/_provider_card.html", {"card": _card(provider, error)})
+    return render(request, "console/_provider_card.html", {"card": _card(provider, error, impact)})
+
+
+@requires("view_config")
+def provider_card(request: HttpRequest, kind: str) -> HttpResponse:
+    """One provider's card as it stands (the confirmation's Cancel swaps it back in)."""
+    provider = get_object_or_404(Provider, kind=kind)
+    return render(request, "console/_provider_card.html", {"card": _card(provider)})

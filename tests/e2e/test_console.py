@@ -56,9 +56,20 @@ def test_it_switches_a_provider_to_oem_and_back_to_byok(page, live_server, admin
     card = page.locator("#provider-azure_openai")
     assert "BYOK" in card.locator(".badge").inner_text()
     card.locator("button.switch").click()
+    # The switch first says what it would move, and Cancel leaves everything as it was.
+    dialog = page.locator("#provider-azure_openai .confirm")
+    dialog.wait_for()
+    assert "Switch Azure OpenAI to OEM?" in dialog.inner_text()
+    assert "skill" in dialog.locator(".impact").inner_text()
+    dialog.locator("a.cancel").click()
+    page.locator("#provider-azure_openai button.switch").wait_for()
+    assert Provider.objects.get(kind=ProviderKind.AZURE_OPENAI).integration_mode == "byok"
+    page.locator("#provider-azure_openai button.switch").click()
+    page.locator("#provider-azure_openai button.confirm-switch").click()
     page.locator("#provider-azure_openai .badge", has_text="OEM").wait_for()
     assert Provider.objects.get(kind=ProviderKind.AZURE_OPENAI).integration_mode == "oem"
     page.locator("#provider-azure_openai button.switch").click()
+    page.locator("#provider-azure_openai button.confirm-switch").click()
     page.locator("#provider-azure_openai .badge", has_text="BYOK").wait_for()
     assert Provider.objects.get(kind=ProviderKind.AZURE_OPENAI).integration_mode == "byok"
 

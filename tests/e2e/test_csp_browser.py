@@ -88,6 +88,7 @@ def test_the_console_and_htmx_work_under_the_policy(
     card = page.locator("#provider-azure_openai")
     assert "BYOK" in card.locator(".badge").inner_text()
     card.locator("button.switch").click()
+    page.locator("#provider-azure_openai button.confirm-switch").click()
     page.locator("#provider-azure_openai .badge", has_text="OEM").wait_for()
     assert Provider.objects.get(kind=ProviderKind.AZURE_OPENAI).integration_mode == (
         IntegrationMode.OEM

@@ -61,7 +61,9 @@ def test_the_same_post_with_its_token_gets_through(admin_user, demo) -> None:
     token = client.cookies["csrftoken"].value
     before = Provider.objects.get(kind="azure_openai").integration_mode
     response = client.post(
-        "/integrations/azure_openai/mode/", {"mode": "oem"}, HTTP_X_CSRFTOKEN=token
+        "/integrations/azure_openai/mode/",
+        {"mode": "oem", "confirm": "1"},
+        HTTP_X_CSRFTOKEN=token,
     )
     assert response.status_code in (200, 302)
     after = Provider.objects.get(kind="azure_openai").integration_mode

@@ -92,6 +92,7 @@ CONSOLE: dict[str, dict[str, str]] = {
     "logout": {"post": "public"},
     "dashboard": {"get": "view_logs"},  # a log reader without configuration lands on the log
     "switch_mode": {"post": "configure"},
+    "provider_card": {"get": "view_config"},
     "connections": {"get": "view_config"},
     "connection_new": {"get": "configure", "post": "configure"},
     "connection_edit": {"get": "configure", "post": "configure"},
