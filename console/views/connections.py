@@ -1,4 +1,4 @@
-"""Connections: list, create/edit with write-only secrets, test, deactivate.
+"""Connections: list, create/edit with write-only secrets, test, deactivate (confirmed).
 
 Platform (OEM) connections are listed read-only, and only to the platform operator; tenant
 roles see that they exist, not what they are (see providers.ownership).
@@ -16,6 +16,7 @@ from providers import ownership
 from providers.choices import ConnectionOwner
 from providers.models import Connection
 from providers.services import test_connection
+from skills.services.impact import deactivation_impact
 
 
 def _customer_connection(pk: int) -> Connection:
@@ -74,6 +75,13 @@ def connection_test(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @requires("configure")
 def connection_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Deactivate once confirmed; the first POST shows the aliases, skills and agents that
+    would lose their route (beside the row with htmx, as a page without)."""
     connection = _customer_connection(pk)
-    connection.deactivate()
-    return redirect("connections")
+    if request.POST.get("confirm"):
+        connection.deactivate()
+        return redirect("connections")
+    context = {"impact": deactivation_impact(connection)}
+    if request.htmx:
+        return render(request, "console/_deactivate_confirm.html", context)
+    return render(request, "console/connection_deactivate.html", context)

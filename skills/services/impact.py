@@ -1,9 +1,10 @@
-"""What a change of a provider's integration mode would change, shown before it is made.
+"""What a configuration change would move, shown before it is made.
 
 An administrator switching a provider between the platform key (OEM) and their own (BYOK)
 moves every skill and agent it serves to another route, and in BYOK each model alias needs a
-mapping to one of their connections. The console shows this summary and asks for a
-confirmation, as AI Control Tower does, so that no one finds out from failed calls.
+mapping to one of their connections; deactivating a connection takes away the aliases it
+serves. The console shows these summaries and asks for a confirmation, as AI Control Tower
+does, so that no one finds out from failed calls.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from providers.choices import ConnectionOwner, IntegrationMode
-from providers.models import ModelAlias, Provider
+from providers.models import AliasMapping, Connection, ModelAlias, Provider
 from skills.choices import PolicyScope
 from skills.models import Agent, ModelProviderPolicy, Skill
 from skills.services.resolution import policy_for
@@ -40,8 +41,8 @@ class SwitchImpact:
         return bool(self.skills or self.fallback_skills or self.agents)
 
 
-def switch_impact(provider: Provider, target: str) -> SwitchImpact:
-    """Skills, agents and aliases that switching `provider` to `target` would affect."""
+def _skills_on(provider: Provider) -> tuple[list[Skill], list[Skill]]:
+    """Active skills whose policy names `provider`: as their provider, and as fallback."""
     skills, fallback = [], []
     for skill in Skill.objects.filter(is_active=True).order_by("name"):
         policy, _ = policy_for(skill)
@@ -51,31 +52,86 @@ def switch_impact(provider: Provider, target: str) -> SwitchImpact:
             skills.append(skill)
         elif policy.fallback_provider_id == provider.pk:
             fallback.append(skill)
+    return skills, fallback
+
+
+def _agents_on(provider: Provider) -> list[Agent]:
+    """Active agents on `provider`: their own, or the instance default when they have none."""
     default = ModelProviderPolicy.objects.filter(
         is_active=True, scope=PolicyScope.INSTANCE, provider=provider
     ).exists()
     on_provider = (
         Q(provider=provider) | Q(provider__isnull=True) if default else Q(provider=provider)
     )
-    agents = list(Agent.objects.filter(on_provider, is_active=True).order_by("name"))
+    return list(Agent.objects.filter(on_provider, is_active=True).order_by("name"))
+
+
+def _served_aliases(provider: Provider, excluding: Connection | None = None) -> set[int]:
+    """Aliases of `provider` with an active mapping to an active connection of the customer's."""
+    mapped = AliasMapping.objects.filter(
+        alias__provider=provider,
+        is_active=True,
+        connection__is_active=True,
+        connection__owner=ConnectionOwner.CUSTOMER,
+    )
+    if excluding is not None:
+        mapped = mapped.exclude(connection=excluding)
+    return set(mapped.values_list("alias_id", flat=True))
+
+
+def switch_impact(provider: Provider, target: str) -> SwitchImpact:
+    """Skills, agents and aliases that switching `provider` to `target` would affect."""
+    skills, fallback = _skills_on(provider)
     aliases = list(ModelAlias.objects.filter(provider=provider).order_by("key"))
     unmapped: list[ModelAlias] = []
     if target == IntegrationMode.BYOK:
-        served = set(
-            ModelAlias.objects.filter(
-                provider=provider,
-                mappings__is_active=True,
-                mappings__connection__is_active=True,
-                mappings__connection__owner=ConnectionOwner.CUSTOMER,
-            ).values_list("pk", flat=True)
-        )
+        served = _served_aliases(provider)
         unmapped = [a for a in aliases if a.pk not in served]
     return SwitchImpact(
         provider=provider,
         target=target,
         skills=skills,
         fallback_skills=fallback,
-        agents=agents,
+        agents=_agents_on(provider),
         aliases=aliases,
         unmapped=unmapped,
+    )
+
+
+@dataclass(frozen=True)
+class DeactivationImpact:
+    """What deactivating a customer connection would leave without a route."""
+
+    connection: Connection
+    mapped: list[ModelAlias] = field(default_factory=list)  # aliases it serves now
+    stranded: list[ModelAlias] = field(default_factory=list)  # ... that no other one serves
+    in_byok: bool = False  # the provider runs on the customer's key now
+    skills: list[Skill] = field(default_factory=list)
+    agents: list[Agent] = field(default_factory=list)
+
+    @property
+    def breaks_calls(self) -> bool:
+        """Whether calls would fail: the provider is in BYOK and an alias loses its route."""
+        return self.in_byok and bool(self.stranded)
+
+
+def deactivation_impact(connection: Connection) -> DeactivationImpact:
+    """The aliases, skills and agents that lose their route if `connection` stops serving."""
+    provider = connection.provider
+    mapped = list(
+        ModelAlias.objects.filter(
+            mappings__connection=connection, mappings__is_active=True
+        ).order_by("key")
+    )
+    others = _served_aliases(provider, excluding=connection)
+    stranded = [a for a in mapped if a.pk not in others]
+    in_byok = provider.integration_mode == IntegrationMode.BYOK
+    skills, fallback = _skills_on(provider) if stranded and in_byok else ([], [])
+    return DeactivationImpact(
+        connection=connection,
+        mapped=mapped,
+        stranded=stranded,
+        in_byok=in_byok,
+        skills=skills + fallback,
+        agents=_agents_on(provider) if stranded and in_byok else [],
     )

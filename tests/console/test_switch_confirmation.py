@@ -8,11 +8,11 @@ from django.test import Client
 from auditlog.models import AuditEvent
 from core.audit import AuditAction
 from providers.choices import IntegrationMode, ProviderKind
-from providers.models import AliasMapping, Provider
+from providers.models import AliasMapping, Connection, Provider
 from sandbox.demo import seed_demo
 from skills.choices import PolicyScope
 from skills.models import Agent, ModelProviderPolicy, Skill
-from skills.services.impact import switch_impact
+from skills.services.impact import deactivation_impact, switch_impact
 
 pytestmark = pytest.mark.django_db
 
@@ -125,3 +125,61 @@ def test_cancel_brings_back_the_card_and_readers_without_configure_rights_cannot
     assert 'id="provider-azure_openai"' in card.content.decode()
     assert client.post(URL, {"mode": "oem"}).status_code == 403
     assert _azure().integration_mode == IntegrationMode.BYOK
+
+
+# -- deactivating a connection ----------------------------------------------------------------
+
+
+def _customer_azure_mapping() -> AliasMapping:
+    return (
+        AliasMapping.objects.filter(
+            alias__provider__kind=ProviderKind.AZURE_OPENAI,
+            is_active=True,
+            connection__owner="customer",
+        )
+        .select_related("connection", "alias")
+        .order_by("alias__key")
+        .first()
+    )
+
+
+def test_deactivating_first_shows_the_aliases_and_skills_that_would_lose_their_route(
+    demo, admin: Client
+) -> None:
+    mapping = _customer_azure_mapping()
+    connection = mapping.connection
+    url = f"/connections/{connection.pk}/deactivate/"
+    impact = deactivation_impact(connection)
+    assert mapping.alias in impact.stranded
+    assert impact.breaks_calls
+    assert impact.skills
+    html = admin.post(url, HTTP_HX_REQUEST="true").content.decode()
+    assert f"Deactivate {connection.name}?" in html
+    assert f"<code>{mapping.alias.key}</code>" in html
+    assert "will fail" in html
+    assert impact.skills[0].name in html
+    connection.refresh_from_db()
+    assert connection.is_active
+    page = admin.post(url)  # without htmx: a page of its own
+    assert page.status_code == 200
+    assert f"Deactivate {connection.name}?" in page.content.decode()
+    assert admin.post(url, {"confirm": "1"}).status_code == 302
+    connection.refresh_from_db()
+    assert not connection.is_active
+
+
+def test_a_connection_whose_aliases_another_one_serves_breaks_nothing(demo) -> None:
+    mapping = _customer_azure_mapping()
+    spare = Connection.objects.get(pk=mapping.connection.pk)
+    spare.pk, spare.name = None, "Azure spare"  # a second connection to the same resource
+    spare.save()
+    impact = deactivation_impact(mapping.connection)
+    assert impact.stranded  # the spare maps nothing yet
+    mapping.is_active = False
+    mapping.save()
+    AliasMapping.objects.create(alias=mapping.alias, connection=spare, model=mapping.model)
+    impact = deactivation_impact(mapping.connection)
+    assert mapping.alias not in impact.mapped
+    assert mapping.alias not in impact.stranded
+    assert deactivation_impact(spare).mapped == [mapping.alias]
+    assert deactivation_impact(spare).breaks_calls  # spare is now the only one serving it

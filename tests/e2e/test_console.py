@@ -180,3 +180,25 @@ def test_it_never_shows_a_connection_secret_on_any_page(
     assert "••••" + NEW_KEY[-4:] in seen["/connections/"]
     leaks = [path for path, html in seen.items() if NEW_KEY in html]
     assert leaks == []
+
+
+def test_it_deactivates_a_connection_after_showing_what_loses_its_route(
+    page, live_server, admin_user, demo
+):
+    connection = Connection.objects.filter(
+        provider__kind=ProviderKind.AZURE_OPENAI, owner="customer", alias_mappings__is_active=True
+    ).first()
+    login(page, live_server, admin_user.username)
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/connections/")
+    page.locator(f"#connection-{connection.pk} button.danger").click()
+    dialog = page.locator(f"#diagnosis-{connection.pk} .confirm")
+    dialog.wait_for()
+    assert f"Deactivate {connection.name}?" in dialog.inner_text()
+    assert "will fail" in dialog.inner_text()
+    connection.refresh_from_db()
+    assert connection.is_active
+    dialog.locator("button.confirm-deactivate").click()
+    page.locator(f"#connection-{connection.pk}.inactive").wait_for()
+    connection.refresh_from_db()
+    assert not connection.is_active
