@@ -82,3 +82,31 @@ def test_it_never_echoes_a_secret_of_a_refused_form(admin_client: Client) -> Non
     response = _post(admin_client, item)
     assert response.status_code == 400
     assert "sk-typed-not-saved-0000" not in response.content.decode()
+
+
+def test_the_list_shows_when_each_connection_was_last_checked_and_what_it_said(
+    admin_client: Client,
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    provider = Provider.objects.get(kind="azure_openai")
+    checked = Connection.objects.create(
+        provider=provider,
+        name="azure-checked",
+        owner="customer",
+        endpoint="https://contoso.openai.azure.com",
+        health_status="down",
+        last_checked_at=timezone.now() - timedelta(minutes=3),
+        last_check_message="Authentication failed: the key was refused (HTTP 401)",
+    )
+    Connection.objects.create(
+        provider=provider, name="azure-new", owner="customer", endpoint=checked.endpoint
+    )
+    html = admin_client.get("/connections/").content.decode()
+    row = html[html.index(f'id="connection-{checked.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert "3\xa0minutes ago" in row
+    assert "the key was refused (HTTP 401)" in row
+    assert "not checked yet" in html
