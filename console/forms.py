@@ -1,5 +1,5 @@
 """The console's forms: the connection form (a customer-owned subclass of the admin's
-write-only form), alias mapping, a skill's Run form and a log's page number (a log's filters
+write-only form), alias mapping, a model provider policy, a skill's Run form and a log's page number (a log's filters
 are its app's FilterSet, shared with the API).
 
 Validation lives in the models and the shared forms; these only narrow the choices a console
@@ -15,6 +15,7 @@ from django import forms
 from providers.choices import ConnectionOwner, ProviderKind
 from providers.forms import ConnectionAdminForm
 from providers.models import AliasMapping, Connection, ModelAlias, Provider
+from skills.choices import PolicyScope, SkillGroup
 from skills.models import Skill
 
 
@@ -74,3 +75,51 @@ class PageForm(forms.Form):
     `auditlog.filtersets`); the page is the console's own, the API's lists being cursors."""
 
     page = forms.IntegerField(required=False, min_value=1, max_value=10_000)
+
+
+class ModelProviderForm(forms.Form):
+    """*Manage model providers > Edit model provider*: a scope, its default model provider
+    and an optional fallback. An instance change asks for the overwrite to be acknowledged
+    when skill customisations are active (they are deactivated by it)."""
+
+    scope = forms.ChoiceField(choices=PolicyScope.choices, initial=PolicyScope.INSTANCE)
+    skill_group = forms.ChoiceField(choices=[("", "—"), *SkillGroup.choices], required=False)
+    skill = forms.ModelChoiceField(
+        queryset=Skill.objects.filter(is_active=True).order_by("name"), required=False
+    )
+    provider = forms.ModelChoiceField(
+        queryset=Provider.objects.order_by("name"), label="Default model provider"
+    )
+    fallback = forms.ModelChoiceField(
+        queryset=Provider.objects.order_by("name"),
+        required=False,
+        label="Fallback provider",
+        help_text="Used when the default provider keeps failing with retryable errors.",
+    )
+    overwrite = forms.BooleanField(
+        required=False,
+        label="Overwrite the skill customisations",
+        help_text="An instance-level change deactivates every skill group and skill "
+        "customisation; their skills then use the instance default.",
+    )
+
+    def __init__(self, *args: Any, customised: int = 0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.customised = customised
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        scope = data.get("scope")
+        if scope == PolicyScope.SKILL and not data.get("skill"):
+            self.add_error("skill", "Choose the skill to customise.")
+        if scope == PolicyScope.SKILL_GROUP and not data.get("skill_group"):
+            self.add_error("skill_group", "Choose the skill group to customise.")
+        if data.get("fallback") and data.get("fallback") == data.get("provider"):
+            self.add_error("fallback", "The fallback must be another provider.")
+        if scope == PolicyScope.INSTANCE and self.customised and not data.get("overwrite"):
+            self.add_error(
+                "overwrite",
+                f"{self.customised} skill customisation(s) are active: tick this to overwrite "
+                "them, or customise a skill group or skill instead.",
+            )
+        return data

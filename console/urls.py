@@ -21,6 +21,12 @@ urlpatterns = [
         name="connection_deactivate",
     ),
     path("aliases/", views.alias_list, name="aliases"),
+    path("model-providers/", views.model_providers, name="model_providers"),
+    path(
+        "model-providers/<int:pk>/deactivate/",
+        views.model_provider_deactivate,
+        name="model_provider_deactivate",
+    ),
     path("aliases/<slug:key>/map/", views.alias_map, name="alias_map"),
     path("aliases/<slug:key>/map/form/", views.alias_map_form, name="alias_map_form"),
     path("skills/", views.skill_list, name="skills"),

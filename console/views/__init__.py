@@ -13,6 +13,7 @@ from console.views.connections import (
 )
 from console.views.integrations import dashboard, provider_card, switch_mode
 from console.views.logs import invocation_detail, invocations, outbound_detail, validation
+from console.views.model_providers import model_provider_deactivate, model_providers
 from console.views.skills import skill_detail, skill_list
 
 __all__ = [
@@ -29,6 +30,8 @@ __all__ = [
     "dashboard",
     "invocation_detail",
     "invocations",
+    "model_provider_deactivate",
+    "model_providers",
     "outbound_detail",
     "provider_card",
     "skill_detail",

@@ -23,6 +23,7 @@ READ_PAGES = {
     "/audit/": {"admin_user", "auditor_user"},
     "/validation/": {"admin_user", "operator_user", "auditor_user"},
     "/integrations/azure_openai/card/": {"admin_user", "operator_user"},
+    "/model-providers/": {"admin_user", "operator_user"},
 }
 WRITE_PAGES = {
     "/integrations/azure_openai/mode/": {"mode": "oem"},

@@ -202,3 +202,25 @@ def test_it_deactivates_a_connection_after_showing_what_loses_its_route(
     page.locator(f"#connection-{connection.pk}.inactive").wait_for()
     connection.refresh_from_db()
     assert not connection.is_active
+
+
+def test_it_customises_a_skills_model_provider_and_shows_it_in_the_summary(
+    page, live_server, admin_user, demo
+):
+    from skills.models import Skill
+    from skills.services.resolution import provider_for
+
+    skill = Skill.objects.filter(is_active=True).order_by("key").first()
+    login(page, live_server, admin_user.username)
+    page.wait_for_url(f"{live_server.url}/")
+    page.click("nav.mainnav >> text=Model providers")
+    page.wait_for_url(f"{live_server.url}/model-providers/")
+    page.select_option("select[name=scope]", "skill")
+    page.select_option("select[name=skill]", str(skill.pk))
+    page.select_option("select[name=provider]", label="Google Gemini")
+    page.click("text=Save and activate")
+    page.locator(".alert", has_text="Saved and activated").wait_for()
+    row = page.locator("table.customisations tr", has_text=skill.name)
+    assert "Google Gemini" in row.inner_text()
+    assert provider_for(skill).kind == ProviderKind.GOOGLE_GEMINI
+    assert page.locator("#history table tr", has_text="is_active").count() >= 1

@@ -31,6 +31,7 @@ CONSOLE_PAGES = [
     "/connections/",
     "/connections/new/",
     "/aliases/",
+    "/model-providers/",
     "/skills/",
     "/invocations/",
     "/validation/",

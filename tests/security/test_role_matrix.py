@@ -93,6 +93,8 @@ CONSOLE: dict[str, dict[str, str]] = {
     "dashboard": {"get": "view_logs"},  # a log reader without configuration lands on the log
     "switch_mode": {"post": "configure"},
     "provider_card": {"get": "view_config"},
+    "model_providers": {"get": "view_config", "post": "configure"},
+    "model_provider_deactivate": {"post": "configure"},
     "connections": {"get": "view_config"},
     "connection_new": {"get": "configure", "post": "configure"},
     "connection_edit": {"get": "configure", "post": "configure"},
