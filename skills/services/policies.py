@@ -59,7 +59,7 @@ def activate_policy(
     policy.save()
     overwritten: list[ModelProviderPolicy] = []
     if scope == PolicyScope.INSTANCE:
-        for custom in customisations().select_for_update():
+        for custom in customisations().select_for_update(of=("self",)):
             custom.is_active = False
             custom.save(update_fields=["is_active", "updated_at"])
             overwritten.append(custom)
