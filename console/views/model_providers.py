@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -45,7 +46,7 @@ def model_providers(request: HttpRequest) -> HttpResponse:
         form = ModelProviderForm(customised=customised)
         return render(request, "console/model_providers.html", _context(form))
     if not has_capability(request.user, "configure"):
-        return render(request, "403.html", status=403)
+        raise PermissionDenied
     form = ModelProviderForm(request.POST, customised=customised)
     if form.is_valid():
         data = form.cleaned_data
