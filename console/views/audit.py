@@ -1,4 +1,5 @@
-"""Audit trail: every configuration change with its field diff (secrets masked as stored)."""
+"""Audit trail: every configuration change in words (field labels, names of related rows,
+labels of choices; secrets only as set, changed or removed)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from django.shortcuts import render
 
 from auditlog.filtersets import AuditEventFilter
 from auditlog.models import AuditEvent
+from auditlog.presentation import describe_events
 from console.views.base import filtered_page
 from core.access import requires
 
@@ -16,9 +18,8 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     """The audit trail, filtered as `/api/v1/audit-events/` is (one `AuditEventFilter`)."""
     filterset = AuditEventFilter(request.GET, queryset=AuditEvent.objects.select_related("actor"))
     context = filtered_page(request, filterset)
-    for event in context["rows"].rows if context["rows"] else []:
-        event.diff = [
-            (name, *(pair if isinstance(pair, list) and len(pair) == 2 else ("", pair)))
-            for name, pair in (event.changes or {}).items()
-        ]
+    events = context["rows"].rows if context["rows"] else []
+    described = describe_events(events)
+    for event in events:
+        event.described = described[event.pk]
     return render(request, "console/audit.html", context)

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from auditlog.models import AuditEvent
+from auditlog.presentation import describe_events
 from console.forms import ModelProviderForm
 from core.access import requires
 from core.roles import has_capability
@@ -26,9 +27,14 @@ def _context(form: ModelProviderForm) -> dict:
     for skill in Skill.objects.filter(is_active=True).order_by("name"):
         policy, source = policy_for(skill)
         skills.append({"skill": skill, "policy": policy, "source": source})
-    history = AuditEvent.objects.filter(object_type="skills.modelproviderpolicy").order_by(
-        "-created_at", "-id"
-    )[:HISTORY]
+    history = list(
+        AuditEvent.objects.filter(object_type="skills.modelproviderpolicy").order_by(
+            "-created_at", "-id"
+        )[:HISTORY]
+    )
+    described = describe_events(history)
+    for event in history:
+        event.described = described[event.pk]
     return {
         "form": form,
         "instance": instance,

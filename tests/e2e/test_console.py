@@ -223,4 +223,4 @@ def test_it_customises_a_skills_model_provider_and_shows_it_in_the_summary(
     row = page.locator("table.customisations tr", has_text=skill.name)
     assert "Google Gemini" in row.inner_text()
     assert provider_for(skill).kind == ProviderKind.GOOGLE_GEMINI
-    assert page.locator("#history table tr", has_text="is_active").count() >= 1
+    assert page.locator("#history table tr", has_text="Google Gemini").count() >= 1
