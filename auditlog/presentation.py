@@ -71,6 +71,15 @@ def describe_events(events: Iterable[AuditEvent]) -> dict[int, Described]:
     return {event.pk: _describe(event, names) for event in events}
 
 
+def with_words(events: Iterable[AuditEvent]) -> list[AuditEvent]:
+    """The events, each carrying `described` (its changes in words) for a template."""
+    events = list(events)
+    described = describe_events(events)
+    for event in events:
+        event.described = described[event.pk]  # type: ignore[attr-defined]
+    return events
+
+
 def _pair(pair: Any) -> tuple[Any, Any]:
     if isinstance(pair, list) and len(pair) == 2:
         return pair[0], pair[1]

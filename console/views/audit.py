@@ -8,7 +8,7 @@ from django.shortcuts import render
 
 from auditlog.filtersets import AuditEventFilter
 from auditlog.models import AuditEvent
-from auditlog.presentation import describe_events
+from auditlog.presentation import with_words
 from console.views.base import filtered_page
 from core.access import requires
 
@@ -18,8 +18,6 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     """The audit trail, filtered as `/api/v1/audit-events/` is (one `AuditEventFilter`)."""
     filterset = AuditEventFilter(request.GET, queryset=AuditEvent.objects.select_related("actor"))
     context = filtered_page(request, filterset)
-    events = context["rows"].rows if context["rows"] else []
-    described = describe_events(events)
-    for event in events:
-        event.described = described[event.pk]
+    if context["rows"]:
+        with_words(context["rows"].rows)
     return render(request, "console/audit.html", context)

@@ -9,37 +9,34 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from auditlog.models import AuditEvent
-from auditlog.presentation import describe_events
+from auditlog.presentation import with_words
 from console.forms import ModelProviderForm
 from core.access import requires
 from core.roles import has_capability
 from skills.choices import PolicyScope
-from skills.models import ModelProviderPolicy, Skill
-from skills.services.policies import activate_policy, customisations, deactivate_customisation
-from skills.services.resolution import policy_for
+from skills.models import ModelProviderPolicy
+from skills.services.policies import (
+    activate_policy,
+    customisations,
+    deactivate_customisation,
+    skill_policies,
+)
 
 HISTORY = 50
 
 
 def _context(form: ModelProviderForm) -> dict:
     instance = ModelProviderPolicy.objects.filter(scope=PolicyScope.INSTANCE).first()
-    skills = []
-    for skill in Skill.objects.filter(is_active=True).order_by("name"):
-        policy, source = policy_for(skill)
-        skills.append({"skill": skill, "policy": policy, "source": source})
-    history = list(
+    history = with_words(
         AuditEvent.objects.filter(object_type="skills.modelproviderpolicy").order_by(
             "-created_at", "-id"
         )[:HISTORY]
     )
-    described = describe_events(history)
-    for event in history:
-        event.described = described[event.pk]
     return {
         "form": form,
         "instance": instance,
         "customisations": list(customisations()),
-        "skills": skills,
+        "skills": skill_policies(),
         "history": history,
     }
 

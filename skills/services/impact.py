@@ -17,7 +17,7 @@ from providers.choices import ConnectionOwner, IntegrationMode
 from providers.models import AliasMapping, Connection, ModelAlias, Provider
 from skills.choices import PolicyScope
 from skills.models import Agent, ModelProviderPolicy, Skill
-from skills.services.resolution import policy_for
+from skills.services.policies import skill_policies
 
 
 @dataclass(frozen=True)
@@ -44,14 +44,13 @@ class SwitchImpact:
 def _skills_on(provider: Provider) -> tuple[list[Skill], list[Skill]]:
     """Active skills whose policy names `provider`: as their provider, and as fallback."""
     skills, fallback = [], []
-    for skill in Skill.objects.filter(is_active=True).order_by("name"):
-        policy, _ = policy_for(skill)
-        if policy is None:
+    for row in skill_policies():
+        if row.policy is None:
             continue
-        if policy.provider_id == provider.pk:
-            skills.append(skill)
-        elif policy.fallback_provider_id == provider.pk:
-            fallback.append(skill)
+        if row.policy.provider_id == provider.pk:
+            skills.append(row.skill)
+        elif row.policy.fallback_provider_id == provider.pk:
+            fallback.append(row.skill)
     return skills, fallback
 
 

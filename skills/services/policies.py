@@ -17,12 +17,31 @@ from django.db.models import QuerySet
 from providers.models import Provider
 from skills.choices import PolicyScope
 from skills.models import ModelProviderPolicy, Skill
+from skills.services.resolution import policy_for
 
 
 @dataclass(frozen=True)
 class PolicyChange:
     policy: ModelProviderPolicy
     overwritten: list[ModelProviderPolicy]  # customisations an instance change deactivated
+
+
+@dataclass(frozen=True)
+class SkillPolicy:
+    """An active skill, the policy that governs it (None: none applies), and which one it is
+    in the words of the skill's trace."""
+
+    skill: Skill
+    policy: ModelProviderPolicy | None
+    source: str
+
+
+def skill_policies() -> list[SkillPolicy]:
+    """Every active skill with its governing policy, by name (one lookup per skill)."""
+    return [
+        SkillPolicy(skill, *policy_for(skill))
+        for skill in Skill.objects.filter(is_active=True).order_by("name")
+    ]
 
 
 def customisations() -> QuerySet[ModelProviderPolicy]:

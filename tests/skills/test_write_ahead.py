@@ -4,7 +4,7 @@ marked `unknown` by the sweep, never lost and never guessed."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx2
 import pytest
@@ -73,23 +73,22 @@ def _sending(**fields) -> OutboundRequest:
     )
 
 
+def _running(world: World, since: datetime, **fields: object) -> Invocation:
+    """A run that started and last beat at `since`."""
+    return Invocation.objects.create(
+        skill=world.skill,
+        status=InvocationStatus.RUNNING,
+        started_at=since,
+        heartbeat_at=since,
+        **fields,
+    )
+
+
 def test_a_taken_over_runs_requests_in_flight_become_unknown(world: World, settings) -> None:
     settings.SKILLS_STALE_AFTER_SECONDS = 5
     long_ago = timezone.now() - timedelta(minutes=5)
-    dead = Invocation.objects.create(
-        skill=world.skill,
-        status=InvocationStatus.RUNNING,
-        started_at=long_ago,
-        heartbeat_at=long_ago,
-        enqueued_at=long_ago,
-    )
-    alive = Invocation.objects.create(
-        skill=world.skill,
-        status=InvocationStatus.RUNNING,
-        started_at=timezone.now(),
-        heartbeat_at=timezone.now(),
-        enqueued_at=timezone.now(),
-    )
+    dead = _running(world, long_ago, enqueued_at=long_ago)
+    alive = _running(world, timezone.now(), enqueued_at=timezone.now())
     of_dead = _sending(created_at=timezone.now(), invocation_id=dead.pk)
     of_alive = _sending(created_at=timezone.now(), invocation_id=alive.pk)
     sweeper.sweep()
@@ -115,13 +114,7 @@ def test_a_worker_taking_a_run_over_marks_its_requests_in_flight(world: World, s
 
     settings.SKILLS_STALE_AFTER_SECONDS = 5
     long_ago = timezone.now() - timedelta(minutes=5)
-    dead = Invocation.objects.create(
-        skill=world.skill,
-        status=InvocationStatus.RUNNING,
-        started_at=long_ago,
-        heartbeat_at=long_ago,
-        claimed_by="dead-worker",
-    )
+    dead = _running(world, long_ago, claimed_by="dead-worker")
     in_flight = _sending(created_at=long_ago, invocation_id=dead.pk)
     queued = Invocation.objects.create(skill=world.skill)
     of_queued = _sending(created_at=timezone.now(), invocation_id=queued.pk)
