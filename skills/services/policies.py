@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from providers.models import Provider
 from skills.choices import PolicyScope
 from skills.models import ModelProviderPolicy, Skill
-from skills.services.resolution import policy_for
+from skills.services.resolution import choose_policy
 
 
 @dataclass(frozen=True)
@@ -37,9 +37,15 @@ class SkillPolicy:
 
 
 def skill_policies() -> list[SkillPolicy]:
-    """Every active skill with its governing policy, by name (one lookup per skill)."""
+    """Every active skill with its governing policy, by name: two queries for the whole list,
+    the choice made by the rule resolution itself follows (`choose_policy`)."""
+    active = list(
+        ModelProviderPolicy.objects.filter(is_active=True)
+        .select_related("provider", "fallback_provider")
+        .order_by("pk")
+    )
     return [
-        SkillPolicy(skill, *policy_for(skill))
+        SkillPolicy(skill, *choose_policy(skill, active))
         for skill in Skill.objects.filter(is_active=True).order_by("name")
     ]
 

@@ -11,6 +11,7 @@ Each step appends ``{step, value, reason}`` to a trace shown in the console. A b
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -100,9 +101,22 @@ def policy_for(skill: Skill) -> tuple[ModelProviderPolicy | None, str]:
         .select_related("provider", "fallback_provider")
         .order_by("pk")
     )
+    return choose_policy(skill, candidates)
+
+
+def choose_policy(
+    skill: Skill, active: Iterable[ModelProviderPolicy]
+) -> tuple[ModelProviderPolicy | None, str]:
+    """Of the active policies `active` (in pk order), the one that governs `skill`, and why:
+    its own, else its group's, else the instance default."""
     best: dict[str, ModelProviderPolicy] = {}
-    for candidate in candidates:
-        best.setdefault(candidate.scope, candidate)
+    for candidate in active:
+        if (
+            candidate.scope == PolicyScope.INSTANCE
+            or (candidate.scope == PolicyScope.SKILL and candidate.skill_id == skill.pk)
+            or (candidate.scope == PolicyScope.SKILL_GROUP and candidate.skill_group == skill.group)
+        ):
+            best.setdefault(candidate.scope, candidate)
     if policy := best.get(PolicyScope.SKILL):
         return policy, f"skill customisation for {skill.key} on {PROVIDERS_PAGE}"
     if policy := best.get(PolicyScope.SKILL_GROUP):

@@ -11,8 +11,8 @@ from providers.models import Provider
 from sandbox.demo import seed_demo
 from skills.choices import PolicyScope, SkillGroup
 from skills.models import ModelProviderPolicy, Skill
-from skills.services.policies import customisations
-from skills.services.resolution import provider_for
+from skills.services.policies import customisations, skill_policies
+from skills.services.resolution import policy_for, provider_for
 
 pytestmark = pytest.mark.django_db
 
@@ -135,3 +135,15 @@ def test_readers_see_the_summary_but_cannot_change_it(
     assert client.post(URL, {"scope": "instance", "provider": azure.pk}).status_code == 403
     client.force_login(auditor_user)
     assert client.get(URL).status_code == 403
+
+
+def test_the_skills_summary_reads_the_policies_once_for_every_skill(
+    demo, django_assert_num_queries
+) -> None:
+    skill, gemini = _skill(), _provider(ProviderKind.GOOGLE_GEMINI)
+    ModelProviderPolicy.objects.create(scope=PolicyScope.SKILL, skill=skill, provider=gemini)
+    with django_assert_num_queries(2):  # the active policies, then the active skills
+        rows = skill_policies()
+    assert len(rows) == Skill.objects.filter(is_active=True).count() > 1
+    for row in rows:
+        assert (row.policy, row.source) == policy_for(row.skill)
