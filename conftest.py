@@ -52,6 +52,11 @@ def auditor_user(db: None) -> User:
 
 
 @pytest.fixture
+def steward_user(db: None) -> User:
+    return _make_user("dana_steward", Role.STEWARD)
+
+
+@pytest.fixture
 def platform_user(db: None) -> User:
     return _make_user("pat_platform", Role.PLATFORM)
 

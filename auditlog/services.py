@@ -42,6 +42,11 @@ AUDITED_MODELS: tuple[str, ...] = (
     "skills.ModelPrice",
     "skills.Agent",
     "skills.AgentTool",
+    "skills.GuardrailSetting",
+    "skills.DataPattern",
+    "skills.PrivacyPolicy",
+    "skills.ProviderAllowance",
+    "skills.Budget",
 )
 
 # Written by health checks and timestamps, not by an administrator: never a configuration change.

@@ -34,6 +34,15 @@ urlpatterns = [
     path("invocations/", views.invocations, name="invocations"),
     path("invocations/<uuid:pk>/", views.invocation_detail, name="invocation_detail"),
     path("audit/", views.audit_list, name="audit"),
+    path("settings/", views.settings_page, name="settings_home"),
+    path("settings/data-patterns/try/", views.pattern_try, name="pattern_try"),
+    path("settings/<slug:section>/", views.settings_page, name="settings"),
+    path("settings/<slug:section>/<int:pk>/", views.settings_edit, name="settings_edit"),
+    path(
+        "settings/<slug:section>/<int:pk>/remove/",
+        views.settings_remove,
+        name="settings_remove",
+    ),
     path("validation/", views.validation, name="validation"),
     path("validation/<int:pk>/", views.outbound_detail, name="outbound_detail"),
 ]

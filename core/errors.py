@@ -29,6 +29,18 @@ class ErrorCode(models.TextChoices):
         "The idempotency key was first used for a different request.",
     )
 
+    # Refused by a governance control (Settings), before anything was sent
+    PROVIDER_NOT_ALLOWED = (
+        "provider_not_allowed",
+        "The provider or its region is not on the allow-list.",
+    )
+    BUDGET_EXCEEDED = "budget_exceeded", "A budget's hard limit is reached for this period."
+    GUARDRAIL_BLOCKED = "guardrail_blocked", "A Guardian check in block mode flagged the prompt."
+    GOVERNANCE_FAILED = (
+        "governance_failed",
+        "A governance control (privacy, Guardian, budget) failed, so the call was not sent.",
+    )
+
     # Refused because of who is asking
     FORBIDDEN = "forbidden", "The caller may not do this to this object."
     THROTTLED = "throttled", "Too many requests from this user or address; retry later."

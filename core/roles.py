@@ -1,6 +1,6 @@
 """The console's roles, as Django groups, and the one check every door uses.
 
-Three tenant roles run the organisation's own configuration; the platform operator (or a
+Four tenant roles run the organisation's own configuration; the platform operator (or a
 superuser) alone manages the platform's (OEM) connections, which hold the platform's keys.
 """
 
@@ -15,16 +15,29 @@ class Role(TextChoices):
     ADMIN = "byok_admin", "BYOK administrator"
     OPERATOR = "byok_operator", "BYOK operator"
     AUDITOR = "byok_auditor", "BYOK auditor"
+    STEWARD = "byok_data_steward", "Data steward"
     PLATFORM = "byok_platform_operator", "Platform operator"
 
 
 # What each role may do. Superusers may do everything.
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset(
-        {"configure", "view_config", "run", "view_logs", "view_audit", "view_secret_hints"}
+        {
+            "configure",
+            "view_config",
+            "run",
+            "view_logs",
+            "view_audit",
+            "view_secret_hints",
+            "govern",
+            "view_governance",
+        }
     ),
     Role.OPERATOR: frozenset({"view_config", "run", "view_logs"}),
-    Role.AUDITOR: frozenset({"view_logs", "view_audit"}),
+    Role.AUDITOR: frozenset({"view_logs", "view_audit", "view_governance"}),
+    # Sets the governance controls (privacy, Guardian, budgets, allowed providers) and
+    # nothing else: the data protection officer's seat, as Now Assist Admin's.
+    Role.STEWARD: frozenset({"govern", "view_governance", "view_logs"}),
 }
 # The platform operator does what an administrator does and, alone, manages platform
 # connections ("manage_platform").

@@ -28,6 +28,7 @@ DEMO_USERS = {
     "admin": Role.ADMIN,
     "operator": Role.OPERATOR,
     "auditor": Role.AUDITOR,
+    "steward": Role.STEWARD,
     "platform": Role.PLATFORM,
 }
 SUPERUSER = "superuser"

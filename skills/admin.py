@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from core.admin import CappedCountPaginator, ReadOnlyInline, ReadOnlyModelAdmin, pretty_json
+from skills import admin_governance  # noqa: F401  (registers the governance models)
 from skills.models import (
     Agent,
     AgentRun,

@@ -90,3 +90,38 @@ class RateLimitResource(models.TextChoices):
 class RateLimitRuleType(models.TextChoices):
     INSTANCE = "instance", "Instance"
     USER = "user", "User"
+
+
+class GovernanceScope(models.TextChoices):
+    INSTANCE = "instance", "Instance"
+    SKILL = "skill", "Skill"
+
+
+class GuardrailKind(models.TextChoices):
+    PROMPT_INJECTION = "prompt_injection", "Prompt injection"
+    OFFENSIVE = "offensive", "Offensiveness"
+    SENSITIVE_TOPIC = "sensitive_topic", "Sensitive topics"
+
+
+class GuardrailMode(models.TextChoices):
+    OFF = "off", "Off"
+    LOG = "log", "Log only"
+    BLOCK = "block", "Block"
+
+
+class BudgetScope(models.TextChoices):
+    INSTANCE = "instance", "Instance"
+    PROVIDER = "provider", "Provider"
+    CONNECTION = "connection", "Connection"
+    SKILL = "skill", "Skill"
+    USER = "user", "User"
+
+
+class BudgetPeriod(models.TextChoices):
+    DAY = "day", "Per day"
+    MONTH = "month", "Per month"
+
+
+class BudgetMetric(models.TextChoices):
+    COST = "cost", "Spend (USD)"
+    TOKENS = "tokens", "Tokens"

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import models
+
 from providers import ownership
 from providers.choices import ProviderKind
 from providers.models import Connection, ModelAlias, Provider
@@ -20,6 +22,16 @@ class ConnectionPlan:
     changed: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Write:
+    """One row a document section asks for: matched by `lookup`, given `values`."""
+
+    path: str
+    model: type[models.Model]
+    lookup: dict[str, Any]
+    values: dict[str, Any]
+
+
 @dataclass
 class Plan:
     integrations: list[tuple[Provider, str]] = field(default_factory=list)
@@ -28,6 +40,7 @@ class Plan:
     instance_provider: Provider | None = None
     skill_policies: list[tuple[str, Skill, Provider]] = field(default_factory=list)
     overrides: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    governance: list[Write] = field(default_factory=list)
 
 
 class DocumentChecker:

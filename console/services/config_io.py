@@ -19,6 +19,7 @@ from console.services.config_connections import (
     DEFAULT_TIMEOUT,
     validation_messages,
 )
+from console.services.config_governance import export_governance
 from console.services.config_plan import DOCUMENT_VERSION, Planner
 from console.services.upsert import Tally, sync
 from core.audit import AuditSource, audit_context
@@ -128,6 +129,10 @@ def _apply(plan: Plan, tally: Tally) -> list[str]:
         errors.extend(_save_policy(path, PolicyScope.SKILL, skill, provider, tally))
     for path, override in plan.overrides:
         errors.extend(_save_override(path, override, tally))
+    for write in plan.governance:
+        errors.extend(
+            _guarded(write.path, lambda w=write: sync(w.model, w.lookup, w.values, tally=tally))
+        )
     return errors
 
 
@@ -214,6 +219,7 @@ def export_document(*, actor: Any = None) -> dict[str, Any]:
         ],
         "model_providers": _export_policies(),
         "version_overrides": _export_overrides(),
+        "governance": export_governance(),
     }
     return doc
 

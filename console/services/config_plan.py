@@ -12,6 +12,7 @@ from typing import Any
 
 from console.services.config_checks import DocumentChecker, Plan
 from console.services.config_connections import SLUG, plan_connection
+from console.services.config_governance import plan_governance
 from providers.choices import ConnectionOwner, IntegrationMode
 from providers.models import Connection, ModelAlias, ModelVersion, Provider
 from providers.specs import spec_for
@@ -25,6 +26,7 @@ TOP_KEYS = {
     "alias_mappings",
     "model_providers",
     "version_overrides",
+    "governance",
 }
 
 
@@ -51,6 +53,8 @@ class Planner(DocumentChecker):
             self._model_providers(doc["model_providers"])
         if "version_overrides" in doc:
             self._overrides(doc["version_overrides"])
+        if "governance" in doc:
+            plan_governance(self, doc["governance"])
         return self.plan
 
     def _integrations(self, value: Any) -> None:

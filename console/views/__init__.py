@@ -11,6 +11,12 @@ from console.views.connections import (
     connection_list,
     connection_test,
 )
+from console.views.governance import (
+    pattern_try,
+    settings_edit,
+    settings_page,
+    settings_remove,
+)
 from console.views.integrations import dashboard, provider_card, switch_mode
 from console.views.logs import invocation_detail, invocations, outbound_detail, validation
 from console.views.model_providers import model_provider_deactivate, model_providers
@@ -33,7 +39,11 @@ __all__ = [
     "model_provider_deactivate",
     "model_providers",
     "outbound_detail",
+    "pattern_try",
     "provider_card",
+    "settings_edit",
+    "settings_page",
+    "settings_remove",
     "skill_detail",
     "skill_list",
     "switch_mode",

@@ -8,10 +8,12 @@ in-process path that writes the row already claimed, and the route with its fall
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -23,7 +25,7 @@ from core.errors import ErrorCode
 from providers.choices import Purpose
 from skills.choices import InvocationStatus, Source
 from skills.models import Invocation, Record, Skill
-from skills.services import idempotency, lifecycle
+from skills.services import budgets, governance, idempotency, lifecycle
 from skills.services.errors import InputError, ResolutionError, SkillError
 from skills.services.execution import (
     Budget,
@@ -343,6 +345,18 @@ def _call(
         invocation.input,
         invocation.record,
     )
+    gate = governance.gate_for(invocation.skill, resolution.provider, invocation.record, out.trace)
+    system, prompt = gate.mask(system), gate.mask(prompt)
+    gate.record_masking()
+    gate.screen(prompt)
+    reserved = gate.reserve(
+        invocation.pk,
+        resolution,
+        system + prompt,
+        resolution.variant.max_tokens,
+        skill_id=invocation.skill_id,
+        user_id=invocation.requested_by_id,
+    )
     if settings.OUTBOUND_LOG_LEVEL != "basic":
         out.fields["rendered_prompt"] = prompt[: settings.OUTBOUND_LOG_BODY_LIMIT]
     request = build_request(resolution, system, prompt)
@@ -355,21 +369,21 @@ def _call(
     )
     out.request_ids.extend(outcome.request_ids)
     out.fields["attempts"] = budget.attempts
-    if outcome.result is not None:
-        result = outcome.result
+    result = outcome.result
+    if result is not None:
         usage = result.usage
+        cost = resolution.cost(result.model, usage.prompt_tokens, usage.completion_tokens)
+        text = gate.restore(result.text)
         out.failed = False
         out.fields.update(
             error_code="",
             error_message="",
-            output=result.text,
-            output_json=(
-                parse_json_output(result.text) if request.response_format == "json" else None
-            ),
+            output=text,
+            output_json=(parse_json_output(text) if request.response_format == "json" else None),
             prompt_tokens=usage.prompt_tokens,
             completion_tokens=usage.completion_tokens,
             total_tokens=usage.total_tokens,
-            cost=resolution.cost(result.model, usage.prompt_tokens, usage.completion_tokens),
+            cost=cost,
         )
         if result.model:
             out.trace.append(
@@ -379,6 +393,10 @@ def _call(
         out.fields.update(
             error_code=error_code(outcome.error), error_message=describe_error(outcome.error)
         )
+    if reserved:  # settled with what this call used, in the run's next commit
+        used = result.usage.total_tokens if result is not None else 0
+        spent = out.fields["cost"] if result is not None else Decimal(0)
+        unitofwork.defer(functools.partial(budgets.settle, invocation.pk, used, spent))
     return outcome
 
 

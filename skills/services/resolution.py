@@ -23,6 +23,7 @@ from providers.choices import Capability, ConnectionOwner, IntegrationMode, Rout
 from providers.models import AliasMapping, Connection, ModelAlias, ModelVersion, Provider
 from skills.choices import OverrideScope, PolicyScope, VariantStatus
 from skills.models import ModelPrice, ModelProviderPolicy, Skill, SkillVariant, VersionOverride
+from skills.services.allowances import NotAllowed, check_allowance
 from skills.services.errors import ResolutionError
 from skills.services.usage import best_price, cost_of
 
@@ -165,6 +166,7 @@ def resolve(
     variant = variant_for(skill, provider, overrides, t)
     route, connection, model = route_for(provider, alias, overrides, t)
     check_secrets(connection, t)
+    check_allowed(skill, provider, connection, t)
     return Resolution(
         skill=skill,
         provider=provider,
@@ -186,6 +188,17 @@ def require_enabled(provider: Provider, t: Trace, instead: str) -> None:
             ErrorCode.PROVIDER_DISABLED,
             f"Provider {provider.name} is disabled; enable it on {INTEGRATION_PAGE} or {instead}.",
         )
+
+
+def check_allowed(
+    skill: Skill | None, provider: Provider, connection: Connection, t: Trace
+) -> None:
+    """The allow-list link: the provider (and its connection's region) must be allowed."""
+    try:
+        reason = check_allowance(skill, provider, connection)
+    except NotAllowed as exc:
+        raise t.fail(ErrorCode.PROVIDER_NOT_ALLOWED, exc.message) from None
+    t.add("allowance", provider.kind, reason)
 
 
 def alias_for(provider: Provider, tier: str, t: Trace) -> ModelAlias:

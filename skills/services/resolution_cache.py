@@ -25,22 +25,29 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 
 from providers.models import AliasMapping, Connection, ModelAlias, ModelVersion, Provider
 from skills.models import (
+    Budget,
     ConfigGeneration,
+    DataPattern,
+    GuardrailSetting,
     ModelPrice,
     ModelProviderPolicy,
+    PrivacyPolicy,
+    ProviderAllowance,
     RateLimitRule,
     Skill,
     SkillVariant,
     VersionOverride,
 )
 from skills.services.resolution import Resolution, provider_for, resolve
+
+T = TypeVar("T")
 
 CONFIG_MODELS = (
     Provider,
@@ -54,6 +61,11 @@ CONFIG_MODELS = (
     Skill,
     ModelPrice,
     RateLimitRule,
+    ProviderAllowance,
+    GuardrailSetting,
+    DataPattern,
+    PrivacyPolicy,
+    Budget,
 )
 
 MAX_AGE = 300.0  # seconds; a bound for changes no signal reports
@@ -193,3 +205,13 @@ def cached_resolve(
     fresh = resolve(skill, provider=provider, reason=reason, trace=trace)
     _put(key, replace(fresh, trace=[dict(step) for step in trace[start:]]), clears)
     return fresh
+
+
+def cached_budgets() -> list[Budget]:
+    """The active budgets (their counters are never cached)."""
+    return _memo(("budgets",), lambda: list(Budget.objects.filter(is_active=True)))
+
+
+def cached_controls(skill_id: int | None, provider_id: int, compute: Callable[[], T]) -> T:
+    """The governance settings of a skill (None: an agent) on a provider, read by `compute`."""
+    return _memo(("controls", skill_id, provider_id), compute)

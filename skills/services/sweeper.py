@@ -8,15 +8,17 @@ often is failed. This is the one entry point the beat task and the worker tests 
 from __future__ import annotations
 
 from providers.outbound import states
-from skills.services import lifecycle
+from skills.services import budgets, lifecycle
 from skills.services.lifecycle import SweepReport
 
 
 def sweep() -> SweepReport:
     """Sweep invocations, then agent runs (the report adds up both), then mark outbound rows
-    left `sending` too long by any process as of unknown outcome."""
+    left `sending` too long by any process as of unknown outcome, then settle the budget
+    reservations of runs that finished without settling them."""
     report = SweepReport()
     for model in lifecycle.KINDS:
         report += lifecycle.sweep(model)
     states.mark_unknown()
+    budgets.settle_finished()
     return report

@@ -9,7 +9,7 @@ from skills.models import Invocation, Skill
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["admin_user", "operator_user", "auditor_user", "stranger"]
+ROLES = ["admin_user", "operator_user", "auditor_user", "steward_user", "stranger"]
 
 # page → the roles (by fixture) allowed to GET it
 READ_PAGES = {
@@ -19,14 +19,21 @@ READ_PAGES = {
     "/aliases/gpt_large/map/form/": {"admin_user"},
     "/skills/": {"admin_user", "operator_user"},
     "/skills/incident_summarization/": {"admin_user", "operator_user"},
-    "/invocations/": {"admin_user", "operator_user", "auditor_user"},
+    "/invocations/": {"admin_user", "operator_user", "auditor_user", "steward_user"},
     "/audit/": {"admin_user", "auditor_user"},
-    "/validation/": {"admin_user", "operator_user", "auditor_user"},
+    "/validation/": {"admin_user", "operator_user", "auditor_user", "steward_user"},
     "/integrations/azure_openai/card/": {"admin_user", "operator_user"},
     "/model-providers/": {"admin_user", "operator_user"},
+    "/settings/": {"admin_user", "auditor_user", "steward_user"},
+    "/settings/guardian/": {"admin_user", "auditor_user", "steward_user"},
+    "/settings/privacy/": {"admin_user", "auditor_user", "steward_user"},
+    "/settings/data-patterns/": {"admin_user", "auditor_user", "steward_user"},
+    "/settings/allowed-providers/": {"admin_user", "auditor_user", "steward_user"},
+    "/settings/budgets/": {"admin_user", "auditor_user", "steward_user"},
 }
 WRITE_PAGES = {
     "/integrations/azure_openai/mode/": {"mode": "oem"},
+    "/settings/budgets/": {"name": "x"},
     "/aliases/gpt_large/map/": {"model": "x"},
     "/skills/incident_summarization/": {"short_description": "x"},
 }
@@ -51,10 +58,12 @@ def test_it_opens_each_page_only_to_roles_allowed_to_read_it(
     ("who", "url"),
     [
         (who, url)
-        for who in ("operator_user", "auditor_user", "stranger")
+        for who in ("operator_user", "auditor_user", "steward_user", "stranger")
         for url in sorted(WRITE_PAGES)
-        # Running a skill is an operator's job, not a configuration write.
+        # Running a skill is an operator's job, not a configuration write; the governance
+        # settings are the data steward's.
         if not (url.startswith("/skills/") and who == "operator_user")
+        and not (url.startswith("/settings/") and who == "steward_user")
     ],
 )
 def test_it_refuses_configuration_writes_to_non_admins(client, request, catalog, who, url) -> None:
@@ -72,8 +81,9 @@ def test_it_sends_anonymous_visitors_to_log_in(client, url) -> None:
 @pytest.mark.parametrize(
     ("who", "links", "hidden"),
     [
-        ("admin_user", ["/connections/", "/audit/", "/invocations/"], []),
-        ("operator_user", ["/connections/", "/invocations/"], ["/audit/"]),
+        ("admin_user", ["/connections/", "/audit/", "/invocations/", "/settings/"], []),
+        ("operator_user", ["/connections/", "/invocations/"], ["/audit/", "/settings/"]),
+        ("steward_user", ["/invocations/", "/settings/"], ["/connections/", "/audit/"]),
     ],
 )
 def test_it_shows_only_the_navigation_the_role_allows(

@@ -51,6 +51,7 @@ def test_it_creates_one_user_per_role_with_the_printed_password() -> None:
         "admin": Role.ADMIN,
         "operator": Role.OPERATOR,
         "auditor": Role.AUDITOR,
+        "steward": Role.STEWARD,
     }.items():
         user = User.objects.get(username=username)
         assert roles_of(user) == {role}
@@ -104,7 +105,7 @@ def test_it_is_idempotent_and_leaves_passwords_alone() -> None:
     second = seed_demo(URL)
 
     assert second.created_users == {}
-    assert set(second.existing_users) == {"admin", "operator", "auditor", "platform"}
+    assert set(second.existing_users) == {"admin", "operator", "auditor", "steward", "platform"}
     assert second.configuration == "nothing to change"
     assert AuditEvent.objects.count() == events
     assert (

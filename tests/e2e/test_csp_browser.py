@@ -36,6 +36,11 @@ CONSOLE_PAGES = [
     "/invocations/",
     "/validation/",
     "/audit/",
+    "/settings/guardian/",
+    "/settings/privacy/",
+    "/settings/data-patterns/",
+    "/settings/allowed-providers/",
+    "/settings/budgets/",
 ]
 ADMIN_PAGES = [
     "/django-admin/",

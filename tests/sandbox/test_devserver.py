@@ -15,6 +15,7 @@ def test_it_prints_working_demo_logins_on_every_start(settings, tmp_path) -> Non
         "BYOK administrator",
         "BYOK operator",
         "BYOK auditor",
+        "Data steward",
         "Platform operator",
         "Django admin",
     ]

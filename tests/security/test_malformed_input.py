@@ -306,6 +306,15 @@ CONSOLE_FORMS = [
     ("/aliases/gpt_large/map/", ["connection", "model"]),
     ("/model-providers/", ["scope", "skill_group", "skill", "provider", "fallback", "overwrite"]),
     ("/connections/new/", ["name", "provider", "timeout_seconds", "endpoint", "secret_api_key"]),
+    ("/settings/guardian/", ["scope", "skill", "kind", "mode", "detector"]),
+    ("/settings/privacy/", ["name", "scope", "skill", "provider", "patterns", "name_fields"]),
+    ("/settings/data-patterns/", ["key", "label", "regex", "is_active"]),
+    ("/settings/data-patterns/try/", ["regex", "sample"]),
+    ("/settings/allowed-providers/", ["scope", "skill", "provider", "regions"]),
+    (
+        "/settings/budgets/",
+        ["name", "scope", "provider", "connection", "skill", "user", "period", "metric", "limit"],
+    ),
 ]
 
 

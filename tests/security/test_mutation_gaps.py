@@ -32,7 +32,12 @@ from providers.specs import SPECS
 from skills.models import (
     Agent,
     AgentRun,
+    Budget,
+    DataPattern,
+    GuardrailSetting,
     Invocation,
+    PrivacyPolicy,
+    ProviderAllowance,
     RateLimitRule,
     Skill,
     VersionOverride,
@@ -57,6 +62,11 @@ EXPECTED_AUDITED = {
     "skills.ModelPrice",
     "skills.Agent",
     "skills.AgentTool",
+    "skills.GuardrailSetting",
+    "skills.DataPattern",
+    "skills.PrivacyPolicy",
+    "skills.ProviderAllowance",
+    "skills.Budget",
 }
 # Every other model of the apps below, and why its rows are not configuration changes.
 NOT_AUDITED = {
@@ -69,6 +79,8 @@ NOT_AUDITED = {
     "skills.ConfigGeneration": "a counter every configuration save bumps",
     "skills.Record": "sample records the skills and agents' tools read",
     "auditlog.AuditEvent": "the audit trail itself",
+    "skills.BudgetUsage": "budget counters that calls move",
+    "skills.BudgetReservation": "what running calls hold against a budget",
 }
 # A field of each audited model that an administrator may change, and a new value for it.
 CHANGES: dict[str, tuple[str, Any]] = {
@@ -85,6 +97,11 @@ CHANGES: dict[str, tuple[str, Any]] = {
     "skills.ModelPrice": ("currency", "EUR"),
     "skills.Agent": ("instructions", "changed for the audit test"),
     "skills.AgentTool": ("description", "changed for the audit test"),
+    "skills.GuardrailSetting": ("mode", "block"),
+    "skills.DataPattern": ("label", "Changed label"),
+    "skills.PrivacyPolicy": ("is_active", None),
+    "skills.ProviderAllowance": ("is_active", None),
+    "skills.Budget": ("soft_percent", 55),
 }
 
 
@@ -118,6 +135,20 @@ def _one_row(label: str) -> models.Model:
     if model is RateLimitRule:
         return RateLimitRule.objects.create(
             resource="all", rule_type="instance", requests_per_hour=5
+        )
+    if model is GuardrailSetting:
+        return GuardrailSetting.objects.create(scope="instance", kind="offensive", mode="log")
+    if model is DataPattern:
+        return DataPattern.objects.create(key="employee_id", label="Employee id", regex=r"E\d{6}")
+    if model is PrivacyPolicy:
+        return PrivacyPolicy.objects.create(name="Default", scope="instance", patterns=["email"])
+    if model is ProviderAllowance:
+        return ProviderAllowance.objects.create(
+            scope="instance", provider=Provider.objects.order_by("pk").first()
+        )
+    if model is Budget:
+        return Budget.objects.create(
+            name="Instance", scope="instance", period="day", metric="cost", limit=10
         )
     raise AssertionError(f"no {label} row to change")
 

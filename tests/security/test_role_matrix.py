@@ -21,17 +21,19 @@ pytestmark = pytest.mark.django_db
 
 ANON, STRANGER = "anonymous", "stranger"
 OPERATOR, AUDITOR, ADMIN = "operator_user", "auditor_user", "admin_user"
-PLATFORM, SUPER = "platform_user", "superuser"
-WHO = [ANON, STRANGER, OPERATOR, AUDITOR, ADMIN, PLATFORM, SUPER]
+PLATFORM, SUPER, STEWARD = "platform_user", "superuser", "steward_user"
+WHO = [ANON, STRANGER, OPERATOR, AUDITOR, STEWARD, ADMIN, PLATFORM, SUPER]
 
 # Who holds each capability (core.roles); superusers hold all.
 CAN = {
     "view_config": {OPERATOR, ADMIN, PLATFORM, SUPER},
     "configure": {ADMIN, PLATFORM, SUPER},
     "run": {OPERATOR, ADMIN, PLATFORM, SUPER},
-    "view_logs": {OPERATOR, AUDITOR, ADMIN, PLATFORM, SUPER},
+    "view_logs": {OPERATOR, AUDITOR, STEWARD, ADMIN, PLATFORM, SUPER},
     "view_audit": {AUDITOR, ADMIN, PLATFORM, SUPER},
-    "signed_in": {STRANGER, OPERATOR, AUDITOR, ADMIN, PLATFORM, SUPER},
+    "govern": {STEWARD, ADMIN, PLATFORM, SUPER},
+    "view_governance": {AUDITOR, STEWARD, ADMIN, PLATFORM, SUPER},
+    "signed_in": {STRANGER, OPERATOR, AUDITOR, STEWARD, ADMIN, PLATFORM, SUPER},
 }
 
 MISSING_ID = "999999"
@@ -80,6 +82,16 @@ API: dict[str, dict[str, str]] = {
     "agent-run-list": {"get": "view_logs", "post": "run"},
     "agent-run-detail": {"get": "view_logs"},
     "agent-run-cancel": {"post": "run"},
+    "guardrail-list": {"get": "view_governance", "post": "govern"},
+    "guardrail-detail": {"get": "view_governance", "patch": "govern", "delete": "govern"},
+    "data-pattern-list": {"get": "view_governance", "post": "govern"},
+    "data-pattern-detail": {"get": "view_governance", "patch": "govern", "delete": "govern"},
+    "privacy-policy-list": {"get": "view_governance", "post": "govern"},
+    "privacy-policy-detail": {"get": "view_governance", "patch": "govern", "delete": "govern"},
+    "allowed-provider-list": {"get": "view_governance", "post": "govern"},
+    "allowed-provider-detail": {"get": "view_governance", "patch": "govern", "delete": "govern"},
+    "budget-list": {"get": "view_governance", "post": "govern"},
+    "budget-detail": {"get": "view_governance", "patch": "govern", "delete": "govern"},
     "api-config-export": {"get": "view_config"},
     "api-config-import": {"post": "configure"},
     "api-schema": {"get": "signed_in"},
@@ -110,9 +122,18 @@ CONSOLE: dict[str, dict[str, str]] = {
     "audit": {"get": "view_audit"},
     "validation": {"get": "view_logs"},
     "outbound_detail": {"get": "view_logs"},
+    "settings_home": {"get": "view_governance", "post": "govern"},
+    "settings": {"get": "view_governance", "post": "govern"},
+    "settings_edit": {"get": "govern", "post": "govern"},
+    "settings_remove": {"post": "govern"},
+    "pattern_try": {"post": "govern"},
 }
 # Existing objects where a page needs one to show (the rest use missing ones).
-CONSOLE_KWARGS = {"kind": "azure_openai", "key": "incident_summarization"}
+CONSOLE_KWARGS = {
+    "kind": "azure_openai",
+    "key": "incident_summarization",
+    "section": "guardian",
+}
 
 
 def _routes(patterns: list[Any], prefix: str = "") -> list[tuple[str, str, URLPattern]]:

@@ -160,3 +160,18 @@ def live_world(db: None, sandbox: SandboxServer, settings: Any) -> Iterator[Worl
     yield build_world(sandbox.url)
     clear_cache()
     sandbox.clear_faults()
+
+
+@pytest.fixture
+def governed(db: None, sandbox: SandboxServer, settings: Any) -> Iterator[SandboxServer]:
+    """The demo set-up against the sandbox, logging bodies (level all), for governance tests."""
+    from sandbox.demo import seed_demo
+
+    settings.SKILLS_BACKOFF_BASE = 0.01
+    settings.SKILLS_BACKOFF_CAP = 0.05
+    settings.OUTBOUND_LOG_LEVEL = "all"
+    clear_cache()
+    seed_demo(sandbox.url)
+    yield sandbox
+    clear_cache()
+    sandbox.clear_faults()

@@ -16,6 +16,7 @@ from skills.services.resolution import (
     ResolvedRoute,
     Trace,
     alias_for,
+    check_allowed,
     check_secrets,
     overrides_for,
     require_enabled,
@@ -62,6 +63,7 @@ def resolve_agent(agent: Agent, *, trace: list[dict] | None = None) -> AgentReso
     overrides = overrides_for(None, provider)
     route, connection, model = route_for(provider, alias, overrides, t)
     check_secrets(connection, t)
+    check_allowed(None, provider, connection, t)
     return AgentResolution(
         provider=provider,
         alias=alias,

@@ -11,11 +11,13 @@ invocations share (`skills.services.lifecycle`); this module is only the loop.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
 import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from core import unitofwork
@@ -24,15 +26,17 @@ from providers.adapters.base import ChatRequest, ChatResult, Message, ToolSpec
 from providers.choices import Purpose
 from skills.choices import InvocationStatus, StepKind
 from skills.models import AgentRun, AgentStep, AgentTool
-from skills.services import lifecycle
+from skills.services import budgets, governance, lifecycle
 from skills.services.agents import tools
 from skills.services.agents.resolution import AgentResolution, resolve_agent
-from skills.services.errors import ResolutionError
+from skills.services.errors import ResolutionError, SkillError
 from skills.services.execution import Budget, call_route, describe_error, error_code
 
 logger = logging.getLogger(__name__)
 
 TOOL_RESULT_MAX_CHARS = 16_000
+#: A model step's worst case for budgets when the agent sets no output limit.
+AGENT_STEP_TOKENS = 4096
 
 
 class Stopped(Exception):
@@ -52,6 +56,7 @@ class Loop:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     attempts: int = 0
+    gate: governance.Gate | None = None
 
     def fail(self, code: ErrorCode, message: str) -> None:
         self.status = InvocationStatus.FAILED
@@ -90,6 +95,8 @@ def _run_claimed(run: AgentRun, token: str) -> AgentRun:
     except Stopped:
         run.refresh_from_db()
         return run
+    except SkillError as exc:  # a governance control refused or failed: nothing more is sent
+        loop.fail(exc.code, exc.message)
     except unitofwork.DATABASE_UNAVAILABLE:
         # Nothing was sent that is not in the outbound log: another delivery runs it again.
         lifecycle.release(run, token)
@@ -124,13 +131,17 @@ def _loop(loop: Loop) -> None:
         connection_id=resolution.connection.pk,
         model=resolution.model,
     )
+    gate = loop.gate = governance.gate_for(None, resolution.provider, None, loop.trace)
+    goal = gate.mask(run.goal)
+    gate.record_masking()
+    gate.screen(goal)
     agent_tools = {t.name: t for t in AgentTool.objects.filter(agent=agent)}
     specs = tuple(
         ToolSpec(name=t.name, description=t.description, parameters=tools.parameters_of(t))
         for t in agent_tools.values()
     )
     system = "\n\n".join(part for part in (agent.role.strip(), agent.instructions.strip()) if part)
-    messages: list[Message] = [Message(role="user", content=run.goal)]
+    messages: list[Message] = [Message(role="user", content=goal)]
     sent = 0  # messages already shown in an earlier model step
     for turn in range(1, agent.max_steps + 1):
         request = ChatRequest(
@@ -141,7 +152,7 @@ def _loop(loop: Loop) -> None:
         if result is None:
             return
         if not result.tool_calls:
-            loop.fields["output"] = result.text
+            loop.fields["output"] = gate.restore(result.text)
             return
         if turn == agent.max_steps:
             loop.fail(
@@ -154,7 +165,8 @@ def _loop(loop: Loop) -> None:
             Message(role="assistant", content=result.text, tool_calls=result.tool_calls)
         )
         for call in result.tool_calls:
-            content = _tool_step(loop, agent_tools, call.name, call.arguments)
+            content = gate.mask(_tool_step(loop, agent_tools, call.name, call.arguments))
+            gate.screen(content)  # what a tool read may carry an injection aimed at the model
             messages.append(
                 Message(role="tool", content=content, tool_call_id=call.id, name=call.name)
             )
@@ -171,6 +183,15 @@ def _model_step(
     """One model call with retries, recorded as a step; None (and the run failed) on error."""
     started = time.monotonic()
     budget = Budget.start()
+    gate = loop.gate
+    reserved = gate is not None and gate.reserve(
+        loop.run.pk,
+        resolution,
+        request.system + "".join(m.content or "" for m in request.messages),
+        request.max_tokens or AGENT_STEP_TOKENS,
+        skill_id=None,
+        user_id=loop.run.requested_by_id,
+    )
     outcome = call_route(
         resolution,
         request,
@@ -211,6 +232,15 @@ def _model_step(
         completion_tokens=usage.completion_tokens if usage else 0,
         latency_ms=round((time.monotonic() - started) * 1000),
     )
+    if reserved:  # settled with what this step used, in the run's next commit
+        used, spent = 0, Decimal(0)
+        if result is not None:
+            usage = result.usage
+            used = usage.total_tokens
+            spent = budgets.route_cost(
+                resolution, result.model, usage.prompt_tokens, usage.completion_tokens
+            )
+        unitofwork.defer(functools.partial(budgets.settle, loop.run.pk, used, spent))
     if result is None and error is not None:
         loop.fail(error_code(error), f"Model step {loop.index}: {describe_error(error)}")
     return result
@@ -219,8 +249,10 @@ def _model_step(
 def _tool_step(loop: Loop, agent_tools: dict[str, AgentTool], name: str, arguments: Any) -> str:
     """Run one tool call, record it, and return the text the model reads back."""
     started = time.monotonic()
+    gate = loop.gate
     try:
-        outcome = tools.execute(agent_tools, name, arguments, loop.run)
+        real = gate.restore_data(arguments) if gate is not None else arguments
+        outcome = tools.execute(agent_tools, name, real, loop.run)
     except Exception:
         logger.exception("tool %s of agent run %s failed", name, loop.run.pk)
         outcome = tools.ToolOutcome.error(f"Tool {name} failed unexpectedly; try another way.")
