@@ -1,0 +1,271 @@
+"""Built-in data patterns: what the privacy policy can mask, each with its own validator.
+
+A regular expression alone over-matches (any 16 digits, any four dotted numbers), so each
+pattern whose data has a checksum or a range is validated after the match: Luhn for card
+numbers, mod-97 for IBANs, Verhoeff for Aadhaar, octet and group ranges for IP addresses.
+Each regex is written without nested or overlapping quantifiers, so matching stays linear.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One kind of data to mask.
+
+    `hint`, when set, is a character every match contains: a text without it is skipped
+    without running the regex (most prompts hold no "@", so the e-mail scan costs nothing).
+    """
+
+    key: str
+    label: str
+    regex: re.Pattern[str]
+    placeholder_kind: str
+    validate: Callable[[str], bool] | None = None
+    hint: str | None = None
+
+    def matches(self, text: str) -> list[tuple[int, int]]:
+        """The validated spans of this pattern in `text`.
+
+        A candidate that fails validation may hold a valid one: a greedy match can take in a
+        neighbouring number ("+44 20 7946 0958 2024-01-15"). So its shorter prefixes ending
+        at a word's end are tried, and the search resumes one character on, not after it.
+        """
+        if self.hint is not None and self.hint not in text:
+            return []
+        spans: list[tuple[int, int]] = []
+        pos = 0
+        while (m := self.regex.search(text, pos)) is not None:
+            start, end = m.span()
+            if end > start and (self.validate is None or self.validate(m.group())):
+                spans.append((start, end))
+                pos = end
+                continue
+            cut = self._shorter(text, start, end) if self.validate is not None else None
+            if cut is not None:
+                spans.append((start, cut))
+            pos = cut if cut is not None else start + 1
+        return spans
+
+    def _shorter(self, text: str, start: int, end: int) -> int | None:
+        assert self.validate is not None
+        for cut in range(end - 1, start, -1):
+            after = text[cut]
+            if not text[cut - 1].isalnum() or after.isalnum() or after == "_":
+                continue
+            if after in ".-" and text[cut + 1 : cut + 2].isdigit():
+                continue
+            if self.regex.fullmatch(text, start, cut) and self.validate(text[start:cut]):
+                return cut
+        return None
+
+
+def _digits(value: str) -> str:
+    return "".join(ch for ch in value if ch.isdigit())
+
+
+def luhn_ok(value: str) -> bool:
+    """The Luhn check of payment card numbers (separators ignored)."""
+    digits = _digits(value)
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        n = int(ch)
+        if i % 2:
+            n = n * 2 - 9 if n > 4 else n * 2
+        total += n
+    return total % 10 == 0
+
+
+def _card_ok(value: str) -> bool:
+    digits = _digits(value)
+    if not 13 <= len(digits) <= 19 or len(set(digits)) == 1:
+        return False
+    separators = {ch for ch in value if not ch.isdigit()}
+    return len(separators) <= 1 and luhn_ok(digits)
+
+
+# Lengths of the IBANs of the countries most often seen; other countries are held to the
+# general 15..34 range (and the checksum, which alone rejects 96 in 97 random strings).
+_IBAN_LENGTHS = {
+    "AT": 20, "BE": 16, "BG": 22, "CH": 21, "CY": 28, "CZ": 24, "DE": 22, "DK": 18,
+    "EE": 20, "ES": 24, "FI": 18, "FR": 27, "GB": 22, "GR": 27, "HR": 21, "HU": 28,
+    "IE": 22, "IS": 26, "IT": 27, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "MT": 31,
+    "NL": 18, "NO": 15, "PL": 28, "PT": 25, "RO": 24, "SE": 24, "SI": 19, "SK": 24,
+    "SA": 24, "AE": 23, "TR": 26, "IL": 23, "BR": 29,
+}  # fmt: skip
+
+
+def iban_ok(value: str) -> bool:
+    """ISO 13616: the country's length and the mod-97 checksum."""
+    iban = value.replace(" ", "").upper()
+    expected = _IBAN_LENGTHS.get(iban[:2])
+    if (expected is not None and len(iban) != expected) or not 15 <= len(iban) <= 34:
+        return False
+    rearranged = iban[4:] + iban[:4]
+    number = "".join(str(int(ch, 36)) for ch in rearranged)
+    return int(number) % 97 == 1
+
+
+_VERHOEFF_D = [
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
+    [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
+    [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
+    [4, 0, 1, 2, 3, 9, 5, 6, 7, 8],
+    [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
+    [6, 5, 9, 8, 7, 1, 0, 4, 3, 2],
+    [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
+    [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
+    [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+]
+_VERHOEFF_P = [
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
+    [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
+    [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
+    [9, 4, 5, 3, 1, 2, 6, 8, 7, 0],
+    [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
+    [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
+    [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
+]
+
+
+def verhoeff_ok(value: str) -> bool:
+    """The Verhoeff checksum Aadhaar numbers carry in their last digit."""
+    c = 0
+    for i, ch in enumerate(reversed(_digits(value))):
+        c = _VERHOEFF_D[c][_VERHOEFF_P[i % 8][int(ch)]]
+    return c == 0
+
+
+def _separators_consistent(value: str) -> bool:
+    return len({ch for ch in value if ch in " -"}) <= 1
+
+
+def _phone_ok(value: str) -> bool:
+    digits = _digits(value)
+    return 7 <= len(digits) <= 15 and len(set(digits)) > 1
+
+
+def _ipv4_ok(value: str) -> bool:
+    parts = value.split(".")
+    return all(p == "0" or (not p.startswith("0") and int(p) <= 255) for p in parts)
+
+
+def _ipv6_ok(value: str) -> bool:
+    if sum(ch.isalnum() for ch in value) < 2:
+        return False
+    try:
+        ipaddress.IPv6Address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _email_ok(value: str) -> bool:
+    local = value.split("@", 1)[0]
+    return not (local.startswith(".") or local.endswith(".") or ".." in local)
+
+
+_P = re.compile
+# A digit boundary: not inside a longer number, a dotted version or a word.
+_NB = r"(?<![\w.+-])"
+_NA = r"(?![\w]|[.-]\d)"
+# Four dotted numbers after "version", "build" or "release" are a version, not an address.
+_NOT_VERSION = "".join(f"(?<!(?i:{w}) )" for w in ("version", "build", "release", "ver"))
+
+BUILTIN_PATTERNS: dict[str, Pattern] = {
+    p.key: p
+    for p in (
+        Pattern(
+            "email",
+            "E-mail address",
+            _P(
+                r"(?<![\w.%+-])[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}(?![\w-])"
+            ),
+            "EMAIL",
+            _email_ok,
+            hint="@",
+        ),
+        Pattern(
+            "phone",
+            "Phone number",
+            # International (+CC ...), North American ((555) 123-4567, 555-123-4567) and
+            # national trunk-prefixed (020 7946 0958) forms; separators are required outside
+            # the "+" form so plain numbers, dates (4-2-2) and times never match.
+            _P(
+                _NB + r"(?:\+\d{1,3}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d{1,4}){2,6}"
+                r"|\(\d{3}\)[ ]?\d{3}[ .-]\d{4}"
+                r"|\d{3}([ .-])\d{3}\1\d{4}"
+                r"|0\d{2,4}[ -]\d{3,4}[ -]?\d{3,4})" + _NA
+            ),
+            "PHONE",
+            _phone_ok,
+        ),
+        Pattern(
+            "card",
+            "Payment card number",
+            # 4-4-4-4 and 4-6-5 (4-6-4) groups with one separator, or 13 to 19 digits.
+            _P(
+                _NB + r"(?:\d{4}([ -]?)\d{4}\1\d{4}\1\d{4}|\d{4}([ -]?)\d{6}\2\d{4,5}"
+                r"|\d{13,19})" + _NA
+            ),
+            "CARD",
+            _card_ok,
+        ),
+        Pattern(
+            "iban",
+            "IBAN",
+            _P(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b"),
+            "IBAN",
+            iban_ok,
+        ),
+        Pattern(
+            "us_ssn",
+            "US Social Security number",
+            _P(_NB + r"(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}" + _NA),
+            "SSN",
+        ),
+        Pattern(
+            "uk_nino",
+            "UK National Insurance number",
+            _P(
+                r"\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
+                r" ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b"
+            ),
+            "NINO",
+            _separators_consistent,
+        ),
+        Pattern(
+            "in_aadhaar",
+            "Indian Aadhaar number",
+            _P(_NB + r"[2-9]\d{3}([ -]?)\d{4}\1\d{4}" + _NA),
+            "AADHAAR",
+            verhoeff_ok,
+        ),
+        Pattern(
+            "ipv4",
+            "IPv4 address",
+            _P(_NOT_VERSION + r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)"),
+            "IPV4",
+            _ipv4_ok,
+            hint=".",
+        ),
+        Pattern(
+            "ipv6",
+            "IPv6 address",
+            _P(
+                r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}"
+                r"(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{0,4})(?![\w:.])"
+            ),
+            "IPV6",
+            _ipv6_ok,
+            hint=":",
+        ),
+    )
+}
