@@ -64,7 +64,7 @@ class Budget(models.Model):
     @property
     def target_field(self) -> str | None:
         """The column naming what the budget limits (None: the whole instance)."""
-        return _TARGETS.get(BudgetScope(self.scope))
+        return _TARGETS.get(self.scope)  # type: ignore[call-overload]
 
     @property
     def target(self) -> models.Model | None:

@@ -22,13 +22,11 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Value
 from django.utils import timezone
 
-from core.errors import ErrorCode
 from skills.choices import TERMINAL_STATUSES, BudgetMetric, BudgetPeriod, BudgetScope
 from skills.models import AgentRun, Budget, BudgetReservation, BudgetUsage, Invocation
 from skills.services.resolution import Resolution, ResolvedRoute
@@ -101,14 +99,23 @@ def describe(budget: Budget) -> str:
     return f"budget {budget.name} ({budget.limit.normalize():f} {unit} {budget.get_period_display().lower()})"
 
 
-def reserve(run_id: uuid.UUID, budgets: Iterable[Budget], need: Need) -> list[str]:
-    """Reserve `need` on each budget, or raise `BudgetExceeded` naming the first one full.
+@dataclass(frozen=True)
+class Hold:
+    """The reservations one call took, and a line per budget for the trace."""
 
-    Runs in the caller's (held) transaction; on a refusal the caller rolls back, or the
-    reservations already taken stay with the run and are released when it is settled.
-    Returns one line per budget for the trace.
+    reservations: tuple[int, ...]
+    lines: tuple[str, ...]
+
+
+def reserve(run_id: uuid.UUID, budgets: Iterable[Budget], need: Need) -> Hold:
+    """Reserve `need` on each budget, or raise `BudgetExceeded` naming the first one full
+    (giving back what the others took).
+
+    Runs in the caller's transaction: the run's held one, so the reservation commits with
+    the claim and the first outbound row.
     """
-    lines = []
+    taken: list[int] = []
+    lines: list[str] = []
     for budget in budgets:
         usage = _counter(budget)
         amount = need.of(budget.metric)
@@ -116,13 +123,14 @@ def reserve(run_id: uuid.UUID, budgets: Iterable[Budget], need: Need) -> list[st
             Q(pk=usage.pk), Q(used__lt=Value(budget.limit) - F("reserved"))
         ).update(reserved=F("reserved") + amount)
         if not took:
+            settle(taken, 0, Decimal(0))
             raise BudgetExceeded(
                 f"The {describe(budget)} is used up for this period; the call was not sent. "
                 f"Raise the limit on {BUDGETS_PAGE} or wait for the next period."
             )
-        BudgetReservation.objects.create(usage=usage, run_id=run_id, amount=amount)
+        taken.append(BudgetReservation.objects.create(usage=usage, run_id=run_id, amount=amount).pk)
         lines.append(f"{describe(budget)}: reserved {amount.normalize():f}")
-    return lines
+    return Hold(tuple(taken), tuple(lines))
 
 
 def _counter(budget: Budget) -> BudgetUsage:
@@ -137,33 +145,29 @@ def _counter(budget: Budget) -> BudgetUsage:
         return BudgetUsage.objects.get(budget=budget, period_start=start)
 
 
-def settle(run_id: uuid.UUID, tokens: int, cost: Decimal, *, in_full: bool = False) -> int:
-    """Turn the run's reservations into usage; returns how many were settled.
-
-    The newest reservation per counter is this attempt's and becomes the actual usage;
-    older ones (attempts of a worker that died mid-call) count in full, as every one does
-    with `in_full` (a run that vanished: what it held may have been spent).
-    """
+def settle(
+    reservations: Iterable[int], tokens: int, cost: Decimal, *, in_full: bool = False
+) -> int:
+    """Turn one call's reservations into what it used (`tokens`, `cost`), or into what they
+    held (`in_full`: a call whose outcome is unknown may have been paid for); returns how
+    many were settled. Settling twice settles nothing the second time."""
     with transaction.atomic():
         held = list(
             BudgetReservation.objects.select_for_update()
-            .filter(run_id=run_id)
+            .filter(pk__in=list(reservations))
             .select_related("usage__budget")
-            .order_by("-created_at", "-pk")
         )
-        seen: set[int] = set()
         for reservation in held:
             usage = reservation.usage
-            if usage.pk in seen or in_full:
+            if in_full:
                 spent = reservation.amount
             else:
-                seen.add(usage.pk)
                 spent = Decimal(tokens) if usage.budget.metric == BudgetMetric.TOKENS else cost
             BudgetUsage.objects.filter(pk=usage.pk).update(
                 used=F("used") + spent, reserved=F("reserved") - reservation.amount
             )
         BudgetReservation.objects.filter(pk__in=[r.pk for r in held]).delete()
-        for usage_id in seen:
+        for usage_id in {r.usage_id for r in held}:
             _soft_alert(usage_id)
     return len(held)
 
@@ -187,32 +191,24 @@ def _soft_alert(usage_id: int) -> None:
         )
 
 
-def settle_finished(batch: int = 500) -> int:
-    """Settle reservations of runs that finished (or vanished) without settling them."""
-    run_ids = set(
-        BudgetReservation.objects.filter(
-            created_at__lt=timezone.now() - datetime.timedelta(minutes=1)
-        ).values_list("run_id", flat=True)[:batch]
+def settle_finished(batch: int = 500, older_than: float = 60) -> int:
+    """Settle, in full, reservations left by calls whose worker died: those of runs that
+    have finished (a live call settles its own in the run's next commit) or no longer exist.
+    """
+    old = BudgetReservation.objects.filter(
+        created_at__lt=timezone.now() - datetime.timedelta(seconds=older_than)
     )
-    settled = 0
-    for model in (Invocation, AgentRun):
-        for row in model.objects.filter(pk__in=run_ids).values(
-            "pk", "status", "error_code", "prompt_tokens", "completion_tokens", *_cost_field(model)
-        ):
-            run_ids.discard(row["pk"])
-            if row["status"] in TERMINAL_STATUSES:
-                tokens = row["prompt_tokens"] + row["completion_tokens"]
-                # A run given up on after its worker died may have been paid for: in full.
-                abandoned = row["error_code"] == ErrorCode.ABANDONED
-                cost = row.get("cost") or Decimal(0)
-                settled += settle(row["pk"], tokens, cost, in_full=abandoned)
-    for orphan in run_ids:  # the run was deleted: what it reserved may have been spent
-        settled += settle(orphan, 0, Decimal(0), in_full=True)
-    return settled
-
-
-def _cost_field(model: Any) -> tuple[str, ...]:
-    return ("cost",) if any(f.name == "cost" for f in model._meta.fields) else ()
+    left = dict(old.values_list("pk", "run_id")[:batch])
+    runs = set(left.values())
+    unfinished = {
+        pk
+        for model in (Invocation, AgentRun)
+        for pk in model.objects.filter(pk__in=runs)
+        .exclude(status__in=TERMINAL_STATUSES)
+        .values_list("pk", flat=True)
+    }
+    stale = [pk for pk, run in left.items() if run not in unfinished]
+    return settle(stale, 0, Decimal(0), in_full=True) if stale else 0
 
 
 @dataclass(frozen=True)

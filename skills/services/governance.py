@@ -21,18 +21,19 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q
 
 from core.errors import ErrorCode
+from core.unitofwork import DATABASE_UNAVAILABLE
 from providers.models import Provider
 from skills.choices import GovernanceScope, GuardrailMode
 from skills.governance.custom import custom_pattern, name_pattern
+from skills.governance.detectors import BUILTIN_DETECTORS
 from skills.governance.errors import GovernanceError
 from skills.governance.guardian import Finding, Guardian, decide, load_detector
-from skills.governance.masking import Masker, Vault
+from skills.governance.masking import Masker, Vault, restore_json
 from skills.governance.patterns import BUILTIN_PATTERNS, Pattern
 from skills.models import DataPattern, GuardrailSetting, PrivacyPolicy, Record, Skill
 from skills.services import budgets
@@ -82,27 +83,12 @@ class Gate:
             logger.exception("privacy masking failed")
             raise failed("data privacy", "masking") from None
 
-    def mask_data(self, value: Any) -> Any:
-        """`mask` over the strings of a JSON-like value (tool results, arguments)."""
-        if isinstance(value, str):
-            return self.mask(value)
-        if isinstance(value, list):
-            return [self.mask_data(v) for v in value]
-        if isinstance(value, dict):
-            return {k: self.mask_data(v) for k, v in value.items()}
-        return value
-
     def restore(self, text: str) -> str:
         return self.vault.restore(text) if self.masker is not None and text else text
 
     def restore_data(self, value: Any) -> Any:
-        if isinstance(value, str):
-            return self.restore(value)
-        if isinstance(value, list):
-            return [self.restore_data(v) for v in value]
-        if isinstance(value, dict):
-            return {k: self.restore_data(v) for k, v in value.items()}
-        return value
+        """`restore` over the strings of a JSON-like value (an agent's tool arguments)."""
+        return restore_json(value, self.vault) if self.masker is not None else value
 
     def screen(self, text: str) -> list[Finding]:
         """Guardian on (masked) `text`: raises `GuardrailBlocked`, else returns the findings."""
@@ -143,25 +129,24 @@ class Gate:
         *,
         skill_id: int | None,
         user_id: int | None,
-    ) -> bool:
-        """Reserve the call's worst case on its budgets; True if any budget applied."""
+    ) -> budgets.Hold | None:
+        """Reserve the call's worst case on the budgets that apply (None: none applies)."""
         try:
             applying = budgets.applicable(route, skill_id, user_id)
             if not applying:
-                return False
-            lines = budgets.reserve(run_id, applying, budgets.estimate(route, text, max_tokens))
+                return None
+            hold = budgets.reserve(run_id, applying, budgets.estimate(route, text, max_tokens))
         except budgets.BudgetExceeded as exc:
-            budgets.settle(run_id, 0, Decimal(0))  # give back what the other budgets took
             self._add("budget", "refused", exc.message)
             raise BudgetRefused(exc.message) from None
-        except Exception as exc:
-            if _is_database_down(exc):
-                raise
+        except DATABASE_UNAVAILABLE:
+            raise  # the run goes back to the queue, as for any write of the run
+        except Exception:
             logger.exception("budget check failed")
             raise failed("budget", "the budget check raised an error") from None
-        for line in lines:
+        for line in hold.lines:
             self._add("budget", "reserved", line)
-        return True
+        return hold
 
     def record_masking(self) -> None:
         counts = self.vault.counts() if self.masker is not None else {}
@@ -171,12 +156,6 @@ class Gate:
 
     def _add(self, step: str, value: str, reason: str) -> None:
         self.trace.append({"step": step, "value": value, "reason": reason})
-
-
-def _is_database_down(exc: Exception) -> bool:
-    from core.unitofwork import DATABASE_UNAVAILABLE
-
-    return isinstance(exc, DATABASE_UNAVAILABLE)
 
 
 def gate_for(
@@ -251,13 +230,6 @@ def _guardrails(skill: Skill | None) -> tuple[dict[str, str], Sequence[Any]]:
     for kind in sorted(modes):
         path = chosen[kind].detector
         detectors.extend(
-            [load_detector(path)] if path else [d for d in _builtin() if d.check == kind]
+            [load_detector(path)] if path else [d for d in BUILTIN_DETECTORS if d.check == kind]
         )
     return modes, detectors
-
-
-def _builtin() -> list[Any]:
-    from skills.governance.detectors import BUILTIN_DETECTORS
-
-    found = BUILTIN_DETECTORS.values() if isinstance(BUILTIN_DETECTORS, dict) else BUILTIN_DETECTORS
-    return list(found)

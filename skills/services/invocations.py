@@ -349,7 +349,7 @@ def _call(
     system, prompt = gate.mask(system), gate.mask(prompt)
     gate.record_masking()
     gate.screen(prompt)
-    reserved = gate.reserve(
+    hold = gate.reserve(
         invocation.pk,
         resolution,
         system + prompt,
@@ -393,10 +393,10 @@ def _call(
         out.fields.update(
             error_code=error_code(outcome.error), error_message=describe_error(outcome.error)
         )
-    if reserved:  # settled with what this call used, in the run's next commit
+    if hold is not None:  # settled with what this call used, in the run's next commit
         used = result.usage.total_tokens if result is not None else 0
         spent = out.fields["cost"] if result is not None else Decimal(0)
-        unitofwork.defer(functools.partial(budgets.settle, invocation.pk, used, spent))
+        unitofwork.defer(functools.partial(budgets.settle, hold.reservations, used, spent))
     return outcome
 
 

@@ -42,10 +42,17 @@ from skills.models import (
     AgentRun,
     AgentStep,
     AgentTool,
+    Budget,
+    BudgetReservation,
+    BudgetUsage,
     ConfigGeneration,
+    DataPattern,
+    GuardrailSetting,
     Invocation,
     ModelPrice,
     ModelProviderPolicy,
+    PrivacyPolicy,
+    ProviderAllowance,
     RateLimitRule,
     Record,
     Skill,
@@ -64,6 +71,8 @@ READ_ONLY = (
     "providers.HealthCheck",
     "skills.UsageDaily",
     "skills.ConfigGeneration",
+    "skills.BudgetUsage",
+    "skills.BudgetReservation",
 )
 EDITABLE = (
     "providers.Provider",
@@ -80,6 +89,11 @@ EDITABLE = (
     "skills.ModelPrice",
     "skills.Agent",
     "skills.AgentTool",
+    "skills.GuardrailSetting",
+    "skills.DataPattern",
+    "skills.PrivacyPolicy",
+    "skills.ProviderAllowance",
+    "skills.Budget",
 )
 
 
@@ -151,6 +165,19 @@ def world(db: None) -> dict[str, models.Model]:
             path="/openai/deployments/x/chat/completions",
             status_code=200,
         ),
+    ]
+    budget = Budget.objects.create(
+        name="Daily", scope="instance", period="day", metric="cost", limit=Decimal(5)
+    )
+    usage = BudgetUsage.objects.create(budget=budget, period_start=date.today())
+    rows += [
+        GuardrailSetting.objects.create(scope="instance", kind="offensive", mode="log"),
+        DataPattern.objects.create(key="employee_id", label="Employee id", regex=r"E\d{6}"),
+        PrivacyPolicy.objects.create(name="Default", scope="instance", patterns=["email"]),
+        ProviderAllowance.objects.create(scope="instance", provider=azure),
+        budget,
+        usage,
+        BudgetReservation.objects.create(usage=usage, run_id=run.pk, amount=Decimal(1)),
     ]
     rows.append(AuditEvent.objects.order_by("id").first())
     return {row._meta.label: row for row in rows}

@@ -90,7 +90,7 @@ def test_it_shows_only_the_navigation_the_role_allows(
     client, request, catalog, who, links, hidden
 ) -> None:
     client.force_login(request.getfixturevalue(who))
-    nav = client.get("/").content.decode().split("<main>")[0]
+    nav = client.get("/", follow=True).content.decode().split("<main>")[0]
     assert all(f'href="{u}"' in nav for u in links)
     assert not any(f'href="{u}"' in nav for u in hidden)
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import threading
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.db import connection, connections
+from django.utils import timezone
 
 from providers.choices import ProviderKind
 from providers.models import Connection, Provider
@@ -92,8 +94,8 @@ def test_one_below_the_limit_still_lets_one_call_through(governed) -> None:
 
 def test_a_refusal_gives_back_what_the_other_budgets_reserved(governed) -> None:
     serve(ProviderKind.AZURE_OPENAI)
-    roomy = _budget(name="Roomy")
-    full = _budget(name="Full", limit=Decimal(10))
+    roomy = _budget(name="A roomy one")  # reserved first: budgets are read by name
+    full = _budget(name="Tight", limit=Decimal(10))
     BudgetUsage.objects.create(
         budget=full, period_start=budgets.period_start("day"), used=Decimal(10)
     )
@@ -155,17 +157,19 @@ def test_the_sweeper_settles_what_a_finished_run_left_reserved(governed) -> None
     serve(ProviderKind.AZURE_OPENAI)
     budget = _budget()
     inv = invoke_now("generic_prompt", PROMPT)
+    alive = Invocation.objects.create(skill=inv.skill, status=InvocationStatus.RUNNING)
     usage = _usage(budget)
-    lost = BudgetReservation.objects.create(usage=usage, run_id=inv.pk, amount=Decimal(900))
-    gone = BudgetReservation.objects.create(usage=usage, run_id=uuid.uuid4(), amount=Decimal(7))
-    BudgetUsage.objects.filter(pk=usage.pk).update(reserved=Decimal(907))
-    BudgetReservation.objects.filter(pk__in=[lost.pk, gone.pk]).update(
-        created_at=usage.period_start.replace(year=2000)
-    )
+    kept = BudgetReservation.objects.create(usage=usage, run_id=alive.pk, amount=Decimal(3))
+    for run_id, amount in ((inv.pk, 900), (uuid.uuid4(), 7)):
+        BudgetReservation.objects.create(usage=usage, run_id=run_id, amount=Decimal(amount))
+    BudgetUsage.objects.filter(pk=usage.pk).update(reserved=Decimal(910))
+    BudgetReservation.objects.update(created_at=timezone.now() - timedelta(minutes=5))
     assert budgets.settle_finished() == 2
     usage.refresh_from_db()
-    # The finished run's reservation becomes its usage again; the vanished run's counts whole.
-    assert (usage.used, usage.reserved) == (2 * inv.total_tokens + 7, 0)
+    # Left by workers that died mid-call: those calls may have been paid for, in full. The
+    # running run's reservation stays.
+    assert (usage.used, usage.reserved) == (inv.total_tokens + 907, 3)
+    assert list(BudgetReservation.objects.all()) == [kept]
 
 
 def test_the_soft_threshold_is_marked_once(governed) -> None:

@@ -11,9 +11,10 @@ import pytest
 from providers.choices import ProviderKind
 from providers.models import Connection, Provider
 from providers.outbound.models import OutboundRequest
-from skills.choices import InvocationStatus
+from skills.choices import InvocationStatus, ToolKind
 from skills.models import (
     Agent,
+    AgentTool,
     DataPattern,
     GuardrailSetting,
     Invocation,
@@ -23,6 +24,7 @@ from skills.models import (
     Skill,
 )
 from skills.services.agents import run_agent_now
+from skills.services.agents.tools import DEFAULT_PARAMETERS
 from skills.services.invocations import invoke_now
 from tests.skills.governance_support import serve
 
@@ -70,7 +72,7 @@ def test_it_masks_before_sending_and_restores_the_answer_on_every_route(governed
     assert "[EMAIL_1]" not in inv.output
     [privacy] = [t for t in inv.resolution_trace if t["step"] == "privacy"]
     assert EMAIL not in privacy["reason"]
-    assert "EMAIL" in privacy["reason"]
+    assert "1 email" in privacy["reason"]
 
 
 def test_a_policy_for_another_provider_or_skill_masks_nothing_here(governed) -> None:
@@ -88,14 +90,15 @@ def test_it_masks_the_persons_named_in_the_records_fields(governed) -> None:
     record = Record.objects.filter(kind="incident").order_by("number").first()
     assert record is not None
     record.fields = {**record.fields, "caller": "Beth Anglin"}
-    record.description = f"{record.description} Reported by Beth Anglin."
     record.save()
     _privacy(patterns=[], name_fields=["caller"])
-    inv = invoke_now("incident_summarization", {}, record=record)
+    text = {"short_description": "VPN down", "description": "Beth Anglin (or beth) reported it."}
+    inv = invoke_now("incident_summarization", text, record=record)
     assert inv.status == InvocationStatus.SUCCEEDED, inv.error_message
     sent = _outbound_text(inv)
     assert "Beth" not in sent
     assert "Anglin" not in sent
+    assert "beth" not in sent
 
 
 def test_nothing_unmasked_reaches_the_log_at_any_level(governed, caplog) -> None:
@@ -165,16 +168,24 @@ def test_benign_service_desk_prompts_pass_every_check(governed) -> None:
 
 
 def test_an_agent_stops_when_a_tool_returns_an_injection(governed) -> None:
-    from tests.skills.test_agents import note_agent
-
-    note_agent(ProviderKind.AZURE_OPENAI)
+    agent = Agent.objects.create(
+        key="reader", name="Reader", role="Read records.", instructions="Use get_record."
+    )
+    AgentTool.objects.create(
+        agent=agent,
+        name="get_record",
+        kind=ToolKind.GET_RECORD,
+        description="Read a record by number.",
+        parameters=DEFAULT_PARAMETERS[ToolKind.GET_RECORD],
+    )
     GuardrailSetting.objects.create(scope="instance", kind="prompt_injection", mode="block")
     record = Record.objects.get(number="INC0010001")
-    record.fields = {**record.fields, "work_notes": INJECTION}
+    record.description = INJECTION
     record.save()
-    run = run_agent_now("note_taker", 'Append a work note to record "INC0010001": "checked".')
-    assert run.status == InvocationStatus.FAILED
+    run = run_agent_now("reader", 'Get record "INC0010001" and say what it is about.')
+    assert run.status == InvocationStatus.FAILED, run.output
     assert run.error_code == "guardrail_blocked"
+    assert [s.kind for s in run.steps.all()] == ["model_call", "tool_call"]
 
 
 # -- failing closed -----------------------------------------------------------------------

@@ -184,7 +184,7 @@ def _model_step(
     started = time.monotonic()
     budget = Budget.start()
     gate = loop.gate
-    reserved = gate is not None and gate.reserve(
+    hold = gate and gate.reserve(
         loop.run.pk,
         resolution,
         request.system + "".join(m.content or "" for m in request.messages),
@@ -232,7 +232,7 @@ def _model_step(
         completion_tokens=usage.completion_tokens if usage else 0,
         latency_ms=round((time.monotonic() - started) * 1000),
     )
-    if reserved:  # settled with what this step used, in the run's next commit
+    if hold:  # settled with what this step used, in the run's next commit
         used, spent = 0, Decimal(0)
         if result is not None:
             usage = result.usage
@@ -240,7 +240,7 @@ def _model_step(
             spent = budgets.route_cost(
                 resolution, result.model, usage.prompt_tokens, usage.completion_tokens
             )
-        unitofwork.defer(functools.partial(budgets.settle, loop.run.pk, used, spent))
+        unitofwork.defer(functools.partial(budgets.settle, hold.reservations, used, spent))
     if result is None and error is not None:
         loop.fail(error_code(error), f"Model step {loop.index}: {describe_error(error)}")
     return result
