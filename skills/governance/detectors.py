@@ -104,7 +104,7 @@ INJECTION_RULES = (
          "anything dan", 0.95),
     Rule("role_play_jailbreak", "developer_mode",
          r"\b(?:developer|dev|god|debug|sudo|admin|unrestricted|jailbreak|opposite) mode (?:enabled|on|activated|engaged)\b|\b(?:enable|activate|enter|switch to) (?:developer|dev|god|sudo|jailbreak|unrestricted) mode\b",
-         "mode", 0.9),
+         "developer dev god debug sudo admin unrestricted jailbreak opposite", 0.9),
     Rule("role_play_jailbreak", "unrestricted_persona",
          r"\b(?:you are|you're|act as|acting as|pretend (?:to be|you are|you're)|roleplay as|role-play as|behave like|imagine you are|play the role of|respond as) (?:now )?(?:a |an |the |my )?(?:\w+ ){0,2}?(?:unfiltered|uncensored|unrestricted|jailbroken|amoral|unethical|evil|rogue|unaligned|unbound|lawless)\b",
          "unfiltered uncensored unrestricted jailbroken amoral unethical evil rogue unaligned unbound lawless", 0.9),
@@ -146,7 +146,7 @@ INJECTION_RULES = (
 OFFENSIVE_RULES = (
     Rule("profanity", "profanity",
          r"\b(?:f+u+c+k+\w*|motherf\w+|sh[i1]t(?:ty|head|s)?|bullshit|bitch\w*|bastards?|ass ?holes?|cunts?|dick ?heads?|wank(?:er|ers|ing)?|twats?|pricks?|piss(?:ed)? off|bollocks|crap(?:py)?)\b",
-         "*", 0.7),
+         "fuck fucking fucked fucker fuckers fucks fuckin fuckup motherfucker motherfuckers motherfucking shit shitty shithead shits bullshit bitch bitches bitchy bitching bastard bastards asshole assholes ass cunt cunts dick dickhead dickheads wank wanker wankers wanking twat twats prick pricks piss pissed bollocks crap crappy", 0.7),
     Rule("harassment", "insult_you",
          r"\b(?:you are|you're|ur|you) (?:an? |so |such an? |a total |a complete |the most )?(?:\w+ )?(?:stupid|idiot|idiotic|moron|moronic|worthless|pathetic|useless|dumb|loser|imbecile|incompetent fool|piece of (?:shit|garbage|trash)|waste of space|clown)s?\b",
          "stupid idiot idiotic moron moronic worthless pathetic useless dumb loser imbecile incompetent piece waste clown idiots morons losers clowns imbeciles", 0.8),
