@@ -117,7 +117,18 @@ class Masker:
         return taken
 
     def mask(self, text: str, vault: Vault) -> str:
-        """`text` with every match replaced by its placeholder in `vault`."""
+        """`text` with every match replaced by its placeholder in `vault`. Any failure is a
+        GovernanceError("privacy", ...): the call must not go out half-masked."""
+        if not isinstance(text, str):
+            raise GovernanceError("privacy", f"cannot mask a {type(text).__name__}")
+        try:
+            return self._mask(text, vault)
+        except GovernanceError:
+            raise
+        except Exception as exc:
+            raise GovernanceError("privacy", f"masking failed ({type(exc).__name__})") from None
+
+    def _mask(self, text: str, vault: Vault) -> str:
         vault.reserve(text)
         spans = self.spans(text)
         if vault.placeholders and "[" in text:
@@ -159,7 +170,8 @@ class StreamRestorer:
 
     Only a tail that could still become an issued placeholder is held back; everything
     before it is restored and released at once, so the stream is delayed by at most one
-    placeholder's length.
+    placeholder's length. Made once the call's texts are masked (it reads the vault's
+    placeholders when created).
     """
 
     def __init__(self, vault: Vault) -> None:
@@ -195,14 +207,19 @@ class StreamRestorer:
 
 def mask_json(value: JSON, masker: Masker, vault: Vault) -> JSON:
     """Mask every string value of a JSON-like structure (tool-call arguments); keys are the
-    tool's schema and stay as they are."""
+    tool's schema and stay as they are. Anything that is not JSON (bytes, objects) is
+    refused rather than passed through unmasked."""
     if isinstance(value, str):
         return masker.mask(value, vault)
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [mask_json(v, masker, vault) for v in value]
     if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise GovernanceError("privacy", "cannot mask an object with non-text keys")
         return {k: mask_json(v, masker, vault) for k, v in value.items()}
-    return value
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    raise GovernanceError("privacy", f"cannot mask a {type(value).__name__}")
 
 
 def restore_json(value: JSON, vault: Vault) -> JSON:

@@ -168,3 +168,16 @@ def test_a_failing_pattern_fails_closed_naming_the_pattern_not_the_text():
     assert "emp" in str(err.value)
     assert "ada@example.com" not in str(err.value)
     assert "secret" not in str(err.value)
+
+
+@pytest.mark.parametrize("bad", [b"ada@example.com", {1: "x"}, object()])
+def test_json_masking_refuses_what_is_not_json_rather_than_pass_it_unmasked(bad):
+    with pytest.raises(GovernanceError) as err:
+        mask_json({"arg": bad}, ALL, Vault())
+    assert err.value.control == "privacy"
+    assert "ada@example.com" not in str(err.value)
+
+
+def test_masking_a_non_text_fails_closed():
+    with pytest.raises(GovernanceError, match="cannot mask a bytes"):
+        ALL.mask(b"ada@example.com", Vault())  # type: ignore[arg-type]
