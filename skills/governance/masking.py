@@ -98,9 +98,16 @@ class Masker:
         first (a card number beats the Aadhaar-shaped 12 digits inside it).
         """
         found: list[tuple[int, int, int, Pattern]] = []
+        scoped: dict[int, list[tuple[int, int]]] = {}  # a shared scope is scanned once
         for rank, pattern in enumerate(self.patterns):
             try:
-                matched = pattern.matches(text)
+                ranges = None
+                if pattern.scope is not None:
+                    key = id(pattern.scope)
+                    if key not in scoped:
+                        scoped[key] = pattern.ranges(text)
+                    ranges = scoped[key]
+                matched = pattern.matches(text, ranges)
             except Exception as exc:
                 raise GovernanceError(
                     "privacy", f"pattern {pattern.key!r} failed ({type(exc).__name__})"

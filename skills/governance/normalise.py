@@ -54,7 +54,7 @@ _HAS_HOMOGLYPH = re.compile("[" + "".join(re.escape(chr(c)) for c in _HOMOGLYPHS
 # Common leetspeak substitutions, applied to the whole view: rules are written over words,
 # so "1gn0r3" must read "ignore"; numbers become letter soup, which no rule looks for.
 _LEET = str.maketrans("0134578@$", "oieastbas")
-_LEET_PAIRS = tuple(zip("0134578@$", "oieastbas", strict=True))
+_LEET_BYTES = bytes.maketrans(b"0134578@$", b"oieastbas")
 _SPACED = re.compile(r"\b(?:[a-z][ .\-_*]){3,}[a-z]\b")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{24,}={0,2}")
 # Punctuation to spaces, so a plain split gives the words (str.translate's ASCII fast path).
@@ -115,10 +115,8 @@ def _view(text: str) -> str:
         text = text.lower()
     if text.isascii():
         text = text.translate(_LEET)
-    else:  # nine C scans beat translate's per-character lookups on non-ASCII text
-        for digit, letter in _LEET_PAIRS:
-            if digit in text:
-                text = text.replace(digit, letter)
+    else:  # through UTF-8 bytes: ASCII bytes never occur inside a multi-byte character
+        text = text.encode("utf-8").translate(_LEET_BYTES).decode("utf-8")
     # Whitespace collapsed line by line (split/join run in C, unlike a regex pass).
     lines = (" ".join(line.split()) for line in text.split("\n"))
     return "\n".join(line for line in lines if line)

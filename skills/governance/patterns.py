@@ -22,7 +22,9 @@ class Pattern:
     without running the regex (most prompts hold no "@", so the e-mail scan costs nothing).
     With `window` (characters before, after) as well, the regex runs only around each
     occurrence of the hint (or of `anchor`, a regex every match contains), for patterns
-    whose first character could be almost anything.
+    whose first character could be almost anything. With `scope`, only inside the
+    scope's matches: the number patterns share one scope, the runs of digits and
+    separators, found once per text by the Masker.
 
     The built-in regexes begin with one character class and check what precedes it with a
     lookbehind placed after it: the regex engine then skips ahead to candidate characters
@@ -38,8 +40,15 @@ class Pattern:
     hint: str | None = None
     window: tuple[int, int] | None = None
     anchor: re.Pattern[str] | None = None
+    scope: re.Pattern[str] | None = None
 
-    def _ranges(self, text: str) -> list[tuple[int, int]]:
+    def ranges(self, text: str) -> list[tuple[int, int]]:
+        """The stretches of `text` the regex runs on: all of it, the windows around the
+        anchors, or the scope's matches (each with the character after it, which the regex's
+        lookahead reads)."""
+        if self.scope is not None:
+            n = len(text)
+            return [(m.start(), min(n, m.end() + 1)) for m in self.scope.finditer(text)]
         if self.window is None or (self.hint is None and self.anchor is None):
             return [(0, len(text))]
         before, after = self.window
@@ -53,7 +62,9 @@ class Pattern:
                 ranges.append((lo, hi))
         return ranges
 
-    def matches(self, text: str) -> list[tuple[int, int]]:
+    def matches(
+        self, text: str, ranges: list[tuple[int, int]] | None = None
+    ) -> list[tuple[int, int]]:
         """The validated spans of this pattern in `text`.
 
         A candidate that fails validation may hold a valid one: a greedy match can take in a
@@ -63,7 +74,7 @@ class Pattern:
         if self.hint is not None and self.hint not in text:
             return []
         spans: list[tuple[int, int]] = []
-        for lo, hi in self._ranges(text):
+        for lo, hi in self.ranges(text) if ranges is None else ranges:
             pos = max(lo, spans[-1][1]) if spans else lo
             while (m := self.regex.search(text, pos, hi)) is not None:
                 start, end = m.span()
@@ -217,6 +228,8 @@ def _first(cls: str, not_after: str = _NOT_AFTER) -> str:
 _NA = r"(?![\w]|[.-]\d)"
 # Four dotted numbers after "version", "build" or "release" are a version, not an address.
 _NOT_VERSION = "".join(f"(?<!(?i:{w}) \\d)" for w in ("version", "build", "release", "ver"))
+# Where any number pattern can match: a run of digits and separators, 7 characters or more.
+NUMBER_SCOPE = _P(r"[+(\d][\d ().+-]{5,}\d")
 _NINO_PREFIXES = {"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"}
 
 
@@ -260,6 +273,7 @@ BUILTIN_PATTERNS: dict[str, Pattern] = {
             ),
             "PHONE",
             _phone_ok,
+            scope=NUMBER_SCOPE,
         ),
         Pattern(
             "card",
@@ -272,6 +286,7 @@ BUILTIN_PATTERNS: dict[str, Pattern] = {
             ),
             "CARD",
             _card_ok,
+            scope=NUMBER_SCOPE,
         ),
         Pattern(
             "iban",
@@ -286,6 +301,7 @@ BUILTIN_PATTERNS: dict[str, Pattern] = {
             _P(_first(r"\d") + r"\d{2}-\d{2}-\d{4}" + _NA),
             "SSN",
             _ssn_ok,
+            scope=NUMBER_SCOPE,
         ),
         Pattern(
             "uk_nino",
@@ -303,6 +319,7 @@ BUILTIN_PATTERNS: dict[str, Pattern] = {
             _P(_first("[2-9]") + r"\d{3}([ -]?)\d{4}\1\d{4}" + _NA),
             "AADHAAR",
             verhoeff_ok,
+            scope=NUMBER_SCOPE,
         ),
         Pattern(
             "ipv4",
@@ -315,6 +332,7 @@ BUILTIN_PATTERNS: dict[str, Pattern] = {
             "IPV4",
             _ipv4_ok,
             hint=".",
+            scope=NUMBER_SCOPE,
         ),
         Pattern(
             "ipv6",
