@@ -4,7 +4,8 @@ One round is what a call pays before and after its provider call: mask the rende
 (every built-in pattern plus the record's person names) into a fresh vault, screen it with
 the three built-in Guardian checks (normalisation included: its per-process cache is cleared
 each round, so no round reuses the last one's view) and restore the placeholders in a
-1 KB answer. The target is issue #15's: masking + guardrails ≤ 1 ms p50 for a 4 KB prompt.
+1 KB answer. The target is the data privacy and Guardian issue's: masking + guardrails
+≤ 1 ms p50 for a 4 KB prompt.
 
 Pure Python and no database, so it also runs alone: `python -m bench.governance`.
 """
