@@ -13,6 +13,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+MAX_SHORTER = 4
+
 
 @dataclass(frozen=True)
 class Pattern:
@@ -95,7 +97,10 @@ class Pattern:
         return spans
 
     def _shorter(self, text: str, start: int, end: int) -> int | None:
+        """The end of the longest valid prefix of a failed match, trying at most
+        `MAX_SHORTER` word ends (so repetitive text costs a bounded amount per candidate)."""
         assert self.validate is not None
+        tries = 0
         for cut in range(end - 1, start, -1):
             after = text[cut]
             if not text[cut - 1].isalnum() or after.isalnum() or after == "_":
@@ -104,6 +109,9 @@ class Pattern:
                 continue
             if self.regex.fullmatch(text, start, cut) and self.validate(text[start:cut]):
                 return cut
+            tries += 1
+            if tries >= MAX_SHORTER:
+                break
         return None
 
 
