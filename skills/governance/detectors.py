@@ -23,7 +23,8 @@ class Rule:
     """`triggers`: words (space-separated) of which every match holds at least one; the
     rule's regex runs only when the text has one of them, which keeps a 4 KB screen well
     under a millisecond (a set lookup per trigger instead of a scan per rule). "*" runs the
-    rule always (for word stems no list can hold, like profanity's variants)."""
+    rule on every text (no built-in rule does: profanity lists its common forms, so a
+    stretched "fuuuck" passes unless a classifier detector is added)."""
 
     category: str
     name: str
