@@ -117,9 +117,11 @@ class Masker:
             return []
         found.sort(key=lambda f: (f[0] - f[1], f[0], f[2]))
         taken: list[tuple[int, int, Pattern]] = []
+        covered = bytearray(len(text))  # linear in matches, where pairwise checks are not
         for start, end, _rank, pattern in found:
-            if all(end <= s or start >= e for s, e, _ in taken):
+            if covered.find(1, start, end) < 0:
                 taken.append((start, end, pattern))
+                covered[start:end] = b"\x01" * (end - start)
         taken.sort(key=lambda t: t[0])
         return taken
 

@@ -214,3 +214,25 @@ def test_repetitive_input_costs_a_bounded_time(unit):
     start = time.perf_counter()
     masker.mask(text, Vault())
     assert time.perf_counter() - start < 2.0
+
+
+def test_the_stream_releases_brackets_that_cannot_become_a_placeholder():
+    vault, _ = _stream_vault()
+    r = StreamRestorer(vault)
+    assert r.feed("see [note] and [no") == "see [note] and [no"
+    assert r.feed("w [EM") == "w "
+    assert r.feed("AIL_1] done") == "[EMAIL_1] done".replace(
+        "[EMAIL_1]", vault.original("[EMAIL_1]") or ""
+    )
+
+
+def test_many_matches_are_masked_quickly_and_each_once():
+    import time
+
+    text = " ".join(f"user{i}@example.com" for i in range(3000))
+    vault = Vault()
+    start = time.perf_counter()
+    masked = ALL.mask(text, vault)
+    assert time.perf_counter() - start < 2.0
+    assert vault.counts() == {"email": 3000}
+    assert vault.restore(masked) == text
