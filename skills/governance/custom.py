@@ -212,8 +212,22 @@ def name_pattern(names: Iterable[str]) -> Pattern | None:
         terms.update(p.casefold() for p in re.split(r"[\s,]+", full) if len(p) >= 2)
     if not terms:
         return None
-    # Longest first, so "Ada Lovelace" is masked whole rather than as two parts.
+    # Longest first, so "Ada Lovelace" is masked whole rather than as two parts. Case is
+    # spelt out as classes ([aA]) rather than a flag, and the word boundary before a name is
+    # a lookbehind after its first letter: the regex then starts with a character class,
+    # which the engine skips ahead to in C (see Pattern).
     ordered = sorted(terms, key=lambda t: (-len(t), t))
-    body = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in ordered)
-    regex = re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
+    firsts = sorted({c for t in ordered for c in (t[0].lower(), t[0].upper())})
+    lead = "[" + "".join(re.escape(c) for c in firsts) + "]"
+    body = "|".join(f"(?<={_char(t[0])}){''.join(_char(ch) for ch in t[1:])}" for t in ordered)
+    regex = re.compile(rf"{lead}(?<!\w{lead})(?:{body})(?!\w)")
     return Pattern("person_name", "Person name", regex, "PERSON")
+
+
+def _char(ch: str) -> str:
+    if ch.isspace():
+        return r"\s+"
+    low, up = ch.lower(), ch.upper()
+    if low != up and len(low) == len(up) == 1:
+        return f"[{re.escape(low)}{re.escape(up)}]"
+    return re.escape(ch)

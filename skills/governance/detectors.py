@@ -23,7 +23,8 @@ class Rule:
     """`triggers`: words (space-separated) of which every match holds at least one; the
     rule's regex runs only when the text has one of them, which keeps a 4 KB screen well
     under a millisecond (a set lookup per trigger instead of a scan per rule). "*" runs the
-    rule always (for word stems no list can hold, like profanity's variants)."""
+    rule on every text (no built-in rule does: profanity lists its common forms, so a
+    stretched "fuuuck" passes unless a classifier detector is added)."""
 
     category: str
     name: str
@@ -104,7 +105,7 @@ INJECTION_RULES = (
          "anything dan", 0.95),
     Rule("role_play_jailbreak", "developer_mode",
          r"\b(?:developer|dev|god|debug|sudo|admin|unrestricted|jailbreak|opposite) mode (?:enabled|on|activated|engaged)\b|\b(?:enable|activate|enter|switch to) (?:developer|dev|god|sudo|jailbreak|unrestricted) mode\b",
-         "mode", 0.9),
+         "developer dev god debug sudo admin unrestricted jailbreak opposite", 0.9),
     Rule("role_play_jailbreak", "unrestricted_persona",
          r"\b(?:you are|you're|act as|acting as|pretend (?:to be|you are|you're)|roleplay as|role-play as|behave like|imagine you are|play the role of|respond as) (?:now )?(?:a |an |the |my )?(?:\w+ ){0,2}?(?:unfiltered|uncensored|unrestricted|jailbroken|amoral|unethical|evil|rogue|unaligned|unbound|lawless)\b",
          "unfiltered uncensored unrestricted jailbroken amoral unethical evil rogue unaligned unbound lawless", 0.9),
@@ -120,6 +121,9 @@ INJECTION_RULES = (
     Rule("system_prompt_exfiltration", "reveal_system_prompt",
          r"\b(?:repeat|print|reveal|show|display|output|tell me|give me|share|leak|dump|list|write out|recite|spell out|paste|return|expose|what (?:is|are|was|were)) (?:me )?(?:back )?(?:(?:your|of your|all of your) (?:\w+ ){0,3}?(?:system|hidden|secret|developer|confidential|pre-?|initial|original|base|internal) ?(?:prompts?|instructions|message|rules|guidelines|configuration|directives|context)|(?:the|all|all the) (?:\w+ ){0,3}?(?:system|hidden|secret|developer|confidential|pre-?) ?(?:prompts?|instructions|message|rules|guidelines|configuration|directives|context)|(?:the|all|all the) (?:\w+ ){0,2}?(?:initial|original|base|internal) (?:prompts?|instructions|directives))\b",
          "system initial hidden secret original developer pre prompt prompts preprompt preprompts base internal confidential", 0.95),
+    Rule("system_prompt_exfiltration", "your_prompt",
+         r"\b(?:reveal|show|print|repeat|output|display|dump|leak|recite|give me|share|tell me|tell me what|what (?:is|are|was|were|does)|what's) (?:me )?(?:all )?(?:of )?your (?:\w+ ){0,2}?(?:prompts?|instructions|directives)\b",
+         "prompt prompts instructions directives", 0.8),
     Rule("system_prompt_exfiltration", "repeat_text_above",
          r"\b(?:repeat|print|output|reproduce|copy|echo|translate|summari[sz]e) (?:back )?(?:all |everything |the (?:text|words|content|lines|messages?) |the \w+ (?:words|lines) )(?:you were given |written )?(?:above|before|preceding|prior to)(?: (?:this|that|my|the)\b)?",
          "above before preceding prior", 0.9),
@@ -146,7 +150,7 @@ INJECTION_RULES = (
 OFFENSIVE_RULES = (
     Rule("profanity", "profanity",
          r"\b(?:f+u+c+k+\w*|motherf\w+|sh[i1]t(?:ty|head|s)?|bullshit|bitch\w*|bastards?|ass ?holes?|cunts?|dick ?heads?|wank(?:er|ers|ing)?|twats?|pricks?|piss(?:ed)? off|bollocks|crap(?:py)?)\b",
-         "*", 0.7),
+         "fuck fucking fucked fucker fuckers fucks fuckin fuckup motherfucker motherfuckers motherfucking shit shitty shithead shits bullshit bitch bitches bitchy bitching bastard bastards asshole assholes ass cunt cunts dick dickhead dickheads wank wanker wankers wanking twat twats prick pricks piss pissed bollocks crap crappy", 0.7),
     Rule("harassment", "insult_you",
          r"\b(?:you are|you're|ur|you) (?:an? |so |such an? |a total |a complete |the most )?(?:\w+ )?(?:stupid|idiot|idiotic|moron|moronic|worthless|pathetic|useless|dumb|loser|imbecile|incompetent fool|piece of (?:shit|garbage|trash)|waste of space|clown)s?\b",
          "stupid idiot idiotic moron moronic worthless pathetic useless dumb loser imbecile incompetent piece waste clown idiots morons losers clowns imbeciles", 0.8),

@@ -98,9 +98,16 @@ class Masker:
         first (a card number beats the Aadhaar-shaped 12 digits inside it).
         """
         found: list[tuple[int, int, int, Pattern]] = []
+        scoped: dict[int, list[tuple[int, int]]] = {}  # a shared scope is scanned once
         for rank, pattern in enumerate(self.patterns):
             try:
-                matched = pattern.matches(text)
+                ranges = None
+                if pattern.scope is not None:
+                    key = id(pattern.scope)
+                    if key not in scoped:
+                        scoped[key] = pattern.ranges(text)
+                    ranges = scoped[key]
+                matched = pattern.matches(text, ranges)
             except Exception as exc:
                 raise GovernanceError(
                     "privacy", f"pattern {pattern.key!r} failed ({type(exc).__name__})"
@@ -110,14 +117,27 @@ class Masker:
             return []
         found.sort(key=lambda f: (f[0] - f[1], f[0], f[2]))
         taken: list[tuple[int, int, Pattern]] = []
+        covered = bytearray(len(text))  # linear in matches, where pairwise checks are not
         for start, end, _rank, pattern in found:
-            if all(end <= s or start >= e for s, e, _ in taken):
+            if covered.find(1, start, end) < 0:
                 taken.append((start, end, pattern))
+                covered[start:end] = b"\x01" * (end - start)
         taken.sort(key=lambda t: t[0])
         return taken
 
     def mask(self, text: str, vault: Vault) -> str:
-        """`text` with every match replaced by its placeholder in `vault`."""
+        """`text` with every match replaced by its placeholder in `vault`. Any failure is a
+        GovernanceError("privacy", ...): the call must not go out half-masked."""
+        if not isinstance(text, str):
+            raise GovernanceError("privacy", f"cannot mask a {type(text).__name__}")
+        try:
+            return self._mask(text, vault)
+        except GovernanceError:
+            raise
+        except Exception as exc:
+            raise GovernanceError("privacy", f"masking failed ({type(exc).__name__})") from None
+
+    def _mask(self, text: str, vault: Vault) -> str:
         vault.reserve(text)
         spans = self.spans(text)
         if vault.placeholders and "[" in text:
@@ -159,7 +179,8 @@ class StreamRestorer:
 
     Only a tail that could still become an issued placeholder is held back; everything
     before it is restored and released at once, so the stream is delayed by at most one
-    placeholder's length.
+    placeholder's length. Made once the call's texts are masked (it reads the vault's
+    placeholders when created).
     """
 
     def __init__(self, vault: Vault) -> None:
@@ -195,14 +216,19 @@ class StreamRestorer:
 
 def mask_json(value: JSON, masker: Masker, vault: Vault) -> JSON:
     """Mask every string value of a JSON-like structure (tool-call arguments); keys are the
-    tool's schema and stay as they are."""
+    tool's schema and stay as they are. Anything that is not JSON (bytes, objects) is
+    refused rather than passed through unmasked."""
     if isinstance(value, str):
         return masker.mask(value, vault)
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [mask_json(v, masker, vault) for v in value]
     if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise GovernanceError("privacy", "cannot mask an object with non-text keys")
         return {k: mask_json(v, masker, vault) for k, v in value.items()}
-    return value
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    raise GovernanceError("privacy", f"cannot mask a {type(value).__name__}")
 
 
 def restore_json(value: JSON, vault: Vault) -> JSON:

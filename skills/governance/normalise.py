@@ -46,9 +46,15 @@ _HOMOGLYPHS = str.maketrans(
     }
 )  # fmt: skip
 _TABLE = {**_INVISIBLE, **_CONTROLS}
+# str.translate is fast only on ASCII text with an ASCII table; on other text it looks up
+# every character (~1 ms for 4 KB). So each table is applied only when a regex search (a C
+# scan) finds one of its characters.
+_HAS_TABLE = re.compile("[" + "".join(re.escape(chr(c)) for c in _TABLE) + "]")
+_HAS_HOMOGLYPH = re.compile("[" + "".join(re.escape(chr(c)) for c in _HOMOGLYPHS) + "]")
 # Common leetspeak substitutions, applied to the whole view: rules are written over words,
 # so "1gn0r3" must read "ignore"; numbers become letter soup, which no rule looks for.
 _LEET = str.maketrans("0134578@$", "oieastbas")
+_LEET_BYTES = bytes.maketrans(b"0134578@$", b"oieastbas")
 _SPACED = re.compile(r"\b(?:[a-z][ .\-_*]){3,}[a-z]\b")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{24,}={0,2}")
 # Punctuation to spaces, so a plain split gives the words (str.translate's ASCII fast path).
@@ -67,6 +73,8 @@ class Normalised:
 
 
 def _words(view: str) -> frozenset[str]:
+    if not view.isascii():  # trigger words are ASCII; keep translate on its fast path
+        view = view.encode("ascii", "replace").decode("ascii")
     return frozenset(view.translate(_WORD_TABLE).split())
 
 
@@ -97,12 +105,18 @@ def _decode(candidate: str) -> str | None:
 
 
 def _view(text: str) -> str:
-    text = text.translate(_TABLE)
+    if _HAS_TABLE.search(text):
+        text = text.translate(_TABLE)
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text).casefold().translate(_HOMOGLYPHS)
+        text = unicodedata.normalize("NFKC", text).casefold()
+        if _HAS_HOMOGLYPH.search(text):
+            text = text.translate(_HOMOGLYPHS)
     else:
         text = text.lower()
-    text = text.translate(_LEET)
+    if text.isascii():
+        text = text.translate(_LEET)
+    else:  # through UTF-8 bytes: ASCII bytes never occur inside a multi-byte character
+        text = text.encode("utf-8").translate(_LEET_BYTES).decode("utf-8")
     # Whitespace collapsed line by line (split/join run in C, unlike a regex pass).
     lines = (" ".join(line.split()) for line in text.split("\n"))
     return "\n".join(line for line in lines if line)

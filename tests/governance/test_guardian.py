@@ -161,3 +161,15 @@ def test_governance_error_reads_control_colon_message():
         "monthly budget reached",
         "budget: monthly budget reached",
     )
+
+
+@pytest.mark.parametrize(
+    "unit", ["ignore ", "a b ", "you ", "aGVsbG8gd29ybGQgdGhpcyBp", "<|", "1gn0r3 ", "\u0456"]
+)
+def test_screening_repetitive_input_costs_a_bounded_time(unit):
+    import time
+
+    text = (unit * (20_000 // len(unit) + 1))[:20_000]
+    start = time.perf_counter()
+    GUARDIAN.screen(text)
+    assert time.perf_counter() - start < 2.0

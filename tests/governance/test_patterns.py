@@ -150,3 +150,16 @@ def test_no_pattern_flags_a_plain_service_desk_text():
         "Change CHG0030021 scheduled for 2024-03-06T22:00:00Z, rollback in 15 minutes."
     )
     assert {k: found(k, text) for k in BUILTIN_PATTERNS} == {k: [] for k in BUILTIN_PATTERNS}
+
+
+@pytest.mark.parametrize(("key", "value"), [(k, v) for k, vs in HITS.items() for v in vs])
+def test_it_finds_each_value_alone_and_at_the_edges_of_the_text(key, value):
+    assert found(key, value) == [value]
+    assert found(key, f"({value})") == [value]
+
+
+@pytest.mark.parametrize(
+    "text", ["4111111111111111abc", "x4111 1111 1111 1111", "192.168.1.10a", "123-45-6789-1"]
+)
+def test_a_number_running_into_a_word_or_another_number_is_not_matched(text):
+    assert {k: found(k, text) for k in BUILTIN_PATTERNS} == {k: [] for k in BUILTIN_PATTERNS}
