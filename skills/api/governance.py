@@ -166,7 +166,8 @@ class BudgetSerializer(CleanModelSerializer):
         return str(self._standing(budget).reserved)
 
     def _standing(self, budget: Budget) -> budgets.Standing:
-        cache = self.context.setdefault("_standings", {})
+        """Read once per budget and response (`used` and `reserved` share it)."""
+        cache: dict[int, budgets.Standing] = self.__dict__.setdefault("_standings", {})
         if budget.pk not in cache:
             cache[budget.pk] = budgets.standings([budget])[0]
         return cache[budget.pk]

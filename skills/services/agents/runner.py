@@ -96,7 +96,7 @@ def _run_claimed(run: AgentRun, token: str) -> AgentRun:
         run.refresh_from_db()
         return run
     except SkillError as exc:  # a governance control refused or failed: nothing more is sent
-        loop.fail(exc.code, exc.message)
+        loop.fail(ErrorCode(exc.code), exc.message)
     except unitofwork.DATABASE_UNAVAILABLE:
         # Nothing was sent that is not in the outbound log: another delivery runs it again.
         lifecycle.release(run, token)
