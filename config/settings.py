@@ -341,6 +341,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets sharing a field name get stable names (version overrides and the
+    # governance settings share one instance-or-skill scope).
+    "ENUM_NAME_OVERRIDES": {
+        "ModelProviderPolicyScopeEnum": "skills.choices.PolicyScope",
+        "VersionOverrideScopeEnum": "skills.choices.OverrideScope",
+        "BudgetScopeEnum": "skills.choices.BudgetScope",
+    },
 }
 # JSON through the one strict reader (duplicate keys, depth, NaN, 64-bit numbers, body
 # limit); forms as before, for the browsable API.
