@@ -174,9 +174,7 @@ def sparkline(title: str, labels: Sequence[str], values: Sequence[float | None])
             " ".join(f"{px:.1f},{py:.1f}" for px, py in points),
         )
     elif points:
-        body = format_html(
-            '<circle class="series series-0" cx="{}" cy="{}" r="2"/>', *points[0]
-        )
+        body = format_html('<circle class="series series-0" cx="{}" cy="{}" r="2"/>', *points[0])
     return Chart(
         svg=SafeString(head + body + "</svg>"),
         title=title,

@@ -21,7 +21,7 @@ from providers.models import Connection, HealthCheck
 from providers.services import DOWN_AFTER
 
 # The worse of two statuses wins when a provider's connections are summed up.
-SEVERITY = {
+SEVERITY: dict[str, int] = {
     HealthStatus.HEALTHY: 0,
     HealthStatus.UNKNOWN: 1,
     HealthStatus.DEGRADED: 2,

@@ -24,6 +24,10 @@ READ_PAGES = {
     "/validation/": {"admin_user", "operator_user", "auditor_user"},
     "/integrations/azure_openai/card/": {"admin_user", "operator_user"},
     "/model-providers/": {"admin_user", "operator_user"},
+    "/overview/": {"admin_user", "operator_user", "auditor_user"},
+    "/usage/": {"admin_user", "operator_user", "auditor_user"},
+    "/usage/export.csv": {"admin_user", "operator_user", "auditor_user"},
+    "/health/": {"admin_user", "operator_user", "auditor_user"},
 }
 WRITE_PAGES = {
     "/integrations/azure_openai/mode/": {"mode": "oem"},

@@ -233,9 +233,8 @@ def test_health_is_explained_from_real_checks(client, admin_user, world) -> None
     for _ in range(3):
         assert not run_health_check(conn).ok
     # Spread the four checks over the last hour, oldest first.
-    for minutes, check in zip(
-        (60, 40, 20, 5), HealthCheck.objects.filter(connection=conn).order_by("checked_at")
-    ):
+    checks = HealthCheck.objects.filter(connection=conn).order_by("checked_at")
+    for minutes, check in zip((60, 40, 20, 5), checks, strict=True):
         HealthCheck.objects.filter(pk=check.pk).update(
             checked_at=timezone.now() - timedelta(minutes=minutes)
         )
@@ -244,7 +243,7 @@ def test_health_is_explained_from_real_checks(client, admin_user, world) -> None
     first_failure = timezone.localtime(timezone.now() - timedelta(minutes=40))
     assert f"Down since {first_failure:%Y-%m-%d %H:%M}: the last 3 health checks failed" in html
     assert "credentials were refused" in html
-    assert "wrong-key-0000" not in html and "0000" not in re.sub(r"\d{4}-", "", html)
+    assert "wrong-key-0000" not in html
     # The timeline: healthy, then degraded (two checks), then down; its table says so.
     assert re.search(r"<td>Healthy, 1 check</td>", html)
     assert re.search(r"<td>Degraded, 2 checks: The credentials were refused", html)

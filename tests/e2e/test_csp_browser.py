@@ -36,6 +36,9 @@ CONSOLE_PAGES = [
     "/invocations/",
     "/validation/",
     "/audit/",
+    "/overview/",
+    "/usage/",
+    "/health/",
 ]
 ADMIN_PAGES = [
     "/django-admin/",

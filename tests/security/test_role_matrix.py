@@ -110,6 +110,11 @@ CONSOLE: dict[str, dict[str, str]] = {
     "audit": {"get": "view_audit"},
     "validation": {"get": "view_logs"},
     "outbound_detail": {"get": "view_logs"},
+    "overview": {"get": "view_logs"},
+    "usage": {"get": "view_logs"},
+    "usage_csv": {"get": "view_logs"},
+    "health": {"get": "view_logs"},
+    "health_detail": {"get": "view_logs"},
 }
 # Existing objects where a page needs one to show (the rest use missing ones).
 CONSOLE_KWARGS = {"kind": "azure_openai", "key": "incident_summarization"}
