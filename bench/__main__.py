@@ -1,7 +1,7 @@
 """`make bench`: measure the console against DESIGN.md's performance targets.
 
 Usage: python -m bench [section ...]   (sections: overhead, peer, storage, throughput, memory,
-logscale; default: all but memory, which throughput also measures)
+logscale, reports; default: all but memory, which throughput also measures)
 Prints one table and writes it, with the machine's description, to bench/results.md (not with
 --no-save, for short trial runs).
 
@@ -130,13 +130,13 @@ def _kept_notes() -> str:
     return text[text.index(KEEP_MARKER) :] if KEEP_MARKER in text else ""
 
 
-SECTIONS = ("overhead", "peer", "storage", "throughput", "memory", "logscale")
+SECTIONS = ("overhead", "peer", "storage", "throughput", "memory", "logscale", "reports")
 DEFAULT_SECTIONS = [s for s in SECTIONS if s != "memory"]
 
 
 def _runner(name: str):
     """The section's run(ctx); imported once Django is set up."""
-    from bench import logscale, overhead, peer, storage, throughput
+    from bench import logscale, overhead, peer, reports, storage, throughput
 
     return {
         "overhead": overhead.run,
@@ -145,6 +145,7 @@ def _runner(name: str):
         "throughput": throughput.run,
         "memory": lambda ctx: throughput.run(ctx, memory_only=True),
         "logscale": logscale.run,
+        "reports": reports.run,
     }[name]
 
 

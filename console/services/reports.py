@@ -17,11 +17,10 @@ from django.utils import timezone
 
 from console.charts import Chart, Series, Span, line_chart, sparkline, timeline
 from providers.choices import HealthStatus
-from providers.health import HealthHistory, latency_bins
+from providers.health import HealthHistory
 from skills.services.reports import ProviderSummary, Totals, UsageReport
 
 TOP_SERIES = 5  # lines on a usage chart; the rest are summed as "Other"
-LATENCY_BINS = 48
 
 
 def _ms(value: int | None) -> str:
@@ -182,18 +181,18 @@ def health_charts(record: HealthHistory) -> list[Chart]:
     }
     status_desc = (
         f"Health of {name} from {since:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M}: "
-        f"{len(record.checks)} checks; "
+        f"{record.count} checks; "
         + ", ".join(
             f"{n} {HealthStatus(k).label.lower()} stretch(es)" for k, n in counts.items() if n
         )
-        if record.checks
+        if record.count
         else f"No health check of {name} ran in this period."
     )
-    bins = latency_bins(record.checks, record.since, record.until, LATENCY_BINS)
+    bins = record.latency
     labels = [f"{_local(at):%m-%d %H:%M}" for at, _ in bins]
     latency = line_chart(
         f"Health-check latency of {name}",
-        f"Mean latency of the health checks of {name} in {LATENCY_BINS} equal slices of the "
+        f"Mean latency of the health checks of {name} in {len(bins)} equal slices of the "
         "period, in milliseconds; gaps where no check ran.",
         labels,
         [Series("Latency (ms)", [None if v is None else round(v) for _, v in bins])],

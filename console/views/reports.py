@@ -118,6 +118,6 @@ def health_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "connection": connection,
         "record": record,
         "charts": pages.health_charts(record),
-        "failures": [c for c in reversed(record.checks) if not c.ok][:20],
+        "failures": record.failures,
     }
     return render(request, "console/health_detail.html", context)
