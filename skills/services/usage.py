@@ -168,15 +168,15 @@ def usage_rows(
         days["day__gte"] = day_from
     if day_to is not None:
         days["day__lte"] = day_to
-    rolled = (
-        UsageDaily.objects.filter(**filters, **days)
-        .order_by()
-        .values(*group)
-        .annotate(**{f"sum_{name}": Sum(name) for name in TOTAL_FIELDS})
-    )
+    totals = UsageDaily.objects.filter(**filters, **days).order_by()
+    sums = {f"sum_{name}": Sum(name) for name in TOTAL_FIELDS}
+    # Grouped by nothing, the grand total: `.values()` without fields would group by row.
+    rolled = [totals.aggregate(**sums)] if not group else totals.values(*group).annotate(**sums)
     merged: dict[tuple, dict[str, Any]] = {}
     zero = _zero()
     for row in rolled:
+        if not group and row["sum_invocations"] is None:
+            continue  # no rolled-up rows at all
         key = tuple(row[name] for name in group)
         merged[key] = {
             **dict(zip(group, key, strict=True)),
