@@ -98,6 +98,7 @@ def _fill(world: World, n: int, seed: int = 7) -> None:
         ("skill_id",),
         ("model",),
         ("route",),
+        (),  # the grand total
     ],
 )
 def test_aggregates_equal_sums_over_the_raw_rows(world: World, group: tuple[str, ...]) -> None:
