@@ -11,7 +11,8 @@ from sandbox.demo import seed_demo
 from skills.models import Invocation
 from skills.services.usage import usage_rows
 
-pytestmark = pytest.mark.django_db
+# Transactional: on PostgreSQL the fill runs VACUUM, which refuses a transaction block.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_the_fill_rolls_up_into_matching_totals_and_the_pages_answer(client, superuser) -> None:
