@@ -130,15 +130,24 @@ def line_chart(
         if len(points) > 1:
             path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
             parts.append(format_html('<polyline class="{}" points="{}"/>', css, path))
-        if n <= 31:
+        # Dots on every point of a short series, and on points with no neighbour to join.
+        lonely = [
+            i
+            for i, v in enumerate(s.values)
+            if v is not None
+            and (i == 0 or s.values[i - 1] is None)
+            and (i == n - 1 or s.values[i + 1] is None)
+        ]
+        dotted = range(n) if n <= 31 else lonely
+        if dotted:
             parts.append(
                 format_html_join(
                     "",
                     '<circle class="{}" cx="{}" cy="{}" r="2.5"><title>{}</title></circle>',
                     (
                         (css, x(i), y(v), f"{s.name}, {labels[i]}: {_number(v)}{unit}")
-                        for i, v in enumerate(s.values)
-                        if v is not None
+                        for i in dotted
+                        if (v := s.values[i]) is not None
                     ),
                 )
             )

@@ -4,7 +4,7 @@ form error the page shows (with 400), never an exception."""
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.utils import timezone
@@ -25,6 +25,27 @@ class PeriodForm(forms.Form):
     def days(self) -> Days:
         """The days chosen (the default period when none was asked for); call when valid."""
         return period_days(self.cleaned_data.get("period") or DEFAULT_PERIOD)
+
+
+class HealthPeriodForm(PeriodForm):
+    """A period of the health pages: exact windows back from now (checks are not daily)."""
+
+    period = forms.ChoiceField(
+        choices=[("24h", "Last 24 hours"), ("7d", "Last 7 days"), ("30d", "Last 30 days")],
+        required=False,
+        label="Period",
+    )
+
+
+FormT = TypeVar("FormT", bound=PeriodForm)
+
+
+def bound(form_class: type[FormT], params: Any) -> FormT:
+    """The form over the query parameters, the default period filled in so the selector
+    shows the period the page shows."""
+    data = params.copy()
+    data.setdefault("period", DEFAULT_PERIOD)
+    return form_class(data)
 
 
 class UsageForm(PeriodForm):

@@ -211,10 +211,8 @@ def explain(connection: Connection) -> list[str]:
         else f"1 to {DOWN_AFTER - 1} failed checks in a row mark a connection degraded"
     )
     since = f" since {_when(first_failure)}" if first_failure else ""
-    sentences = [
-        f"{word}{since}: the last {failures} health check{'s' if failures != 1 else ''} "
-        f"failed ({rule}). {last}"
-    ]
+    which = "the last health check" if failures == 1 else f"the last {failures} health checks"
+    sentences = [f"{word}{since}: {which} failed ({rule}). {last}"]
     if connection.last_check_message:
         sentences.append(f"What failed: {connection.last_check_message}")
     sentences.append(

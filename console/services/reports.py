@@ -40,7 +40,8 @@ def provider_rows(summaries: list[ProviderSummary]) -> list[dict[str, Any]]:
             {
                 "name": s.provider.name,
                 "kind": s.provider.kind,
-                "mode": s.mode,
+                "mode": s.mode.upper(),
+                "mode_key": s.mode,
                 "health": s.health,
                 "health_label": HealthStatus(s.health).label,
                 "calls": f"{s.total.calls:,}",

@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from console.report_forms import PeriodForm, UsageForm
+from console.report_forms import HealthPeriodForm, PeriodForm, UsageForm, bound
 from console.services import reports as pages
 from core.access import requires
 from providers import health
@@ -33,7 +33,7 @@ def _since(form: PeriodForm) -> datetime:
 def overview(request: HttpRequest) -> HttpResponse:
     """Per provider: mode, health, calls, failures, p50/p95 and cost over a period, with
     sparklines; then the recent failures and what each one said."""
-    form = PeriodForm(request.GET)
+    form = bound(PeriodForm, request.GET)
     if not form.is_valid():
         return render(request, "console/overview.html", {"form": form}, status=400)
     days = form.days()
@@ -49,7 +49,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 def _usage(request: HttpRequest) -> tuple[UsageForm, reports.UsageReport | None]:
-    form = UsageForm(request.GET)
+    form = bound(UsageForm, request.GET)
     if not form.is_valid():
         return form, None
     return form, reports.usage_report(form.dimension(), form.days(), **form.filters())
@@ -108,7 +108,7 @@ def health_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if connection is None:
         raise Http404("No such connection.")
-    form = PeriodForm(request.GET)
+    form = bound(HealthPeriodForm, request.GET)
     if not form.is_valid():
         context = {"form": form, "connection": connection}
         return render(request, "console/health_detail.html", context, status=400)

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from providers.choices import IntegrationMode, Route
+from providers.choices import Route
 from providers.health import worst_status
 from providers.models import Connection, Provider
 from skills import latency
@@ -105,7 +105,7 @@ class Totals:
 @dataclass
 class ProviderSummary:
     provider: Provider
-    mode: str
+    mode: str  # IntegrationMode: oem | byok
     health: str
     total: Totals
     by_day: dict[datetime.date, Totals]
@@ -131,7 +131,7 @@ def provider_summaries(days: Days) -> list[ProviderSummary]:
         summaries.append(
             ProviderSummary(
                 provider=provider,
-                mode=IntegrationMode(provider.integration_mode).label,
+                mode=provider.integration_mode,
                 health=worst_status(statuses.get(provider.pk, [])),
                 total=total,
                 by_day={day: daily.get(day, Totals()) for day in days.all},
