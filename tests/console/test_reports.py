@@ -259,3 +259,11 @@ def test_a_connection_never_checked_says_so(client, operator_user, world) -> Non
     html = client.get(f"/health/{world.azure_conn.pk}/").content.decode()
     assert "No health check has run yet" in html
     assert "No health check ran in this period" in html
+
+
+def test_the_period_selector_shows_the_period_shown(client, operator_user, world) -> None:
+    client.force_login(operator_user)
+    assert '<option value="7d" selected>' in client.get("/overview/").content.decode()
+    assert '<option value="7d" selected>' in client.get("/usage/").content.decode()
+    html = client.get(f"/health/{world.azure_conn.pk}/?period=24h").content.decode()
+    assert '<option value="24h" selected>Last 24 hours</option>' in html
