@@ -17,7 +17,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from providers.choices import Route
+from providers.choices import ConnectionOwner, IntegrationMode, Route
 from providers.health import worst_status
 from providers.models import Connection, Provider
 from skills import latency
@@ -119,17 +119,24 @@ class ProviderSummary:
     by_day: dict[datetime.date, Totals]
 
 
+_OWNER: dict[str, str] = {
+    IntegrationMode.BYOK: ConnectionOwner.CUSTOMER,
+    IntegrationMode.OEM: ConnectionOwner.PLATFORM,
+}
+
+
 def provider_summaries(days: Days) -> list[ProviderSummary]:
-    """Per provider: its mode, the worst health of its active connections, and its usage
-    over `days`, in total and per day (for the sparklines)."""
+    """Per provider: its mode, the worst health of the active connections its mode routes
+    to (the customer's under BYOK, the platform's under OEM), and its usage over `days`, in
+    total and per day (for the sparklines)."""
     by_provider: dict[int, dict[datetime.date, Totals]] = defaultdict(lambda: defaultdict(Totals))
     for row in usage_rows(("day", "provider_id"), days.first, days.last):
         by_provider[row["provider_id"]][row["day"]].add(row)
-    statuses: dict[int, list[str]] = defaultdict(list)
-    for provider_id, status in Connection.objects.filter(is_active=True).values_list(
-        "provider_id", "health_status"
+    statuses: dict[tuple[int, str], list[str]] = defaultdict(list)
+    for provider_id, owner, status in Connection.objects.filter(is_active=True).values_list(
+        "provider_id", "owner", "health_status"
     ):
-        statuses[provider_id].append(status)
+        statuses[(provider_id, owner)].append(status)
     summaries = []
     for provider in Provider.objects.order_by("name"):
         daily = by_provider.get(provider.pk, {})
@@ -140,7 +147,9 @@ def provider_summaries(days: Days) -> list[ProviderSummary]:
             ProviderSummary(
                 provider=provider,
                 mode=provider.integration_mode,
-                health=worst_status(statuses.get(provider.pk, [])),
+                health=worst_status(
+                    statuses.get((provider.pk, _OWNER[provider.integration_mode]), [])
+                ),
                 total=total,
                 by_day={day: daily.get(day, Totals()) for day in days.all},
             )

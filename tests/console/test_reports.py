@@ -15,7 +15,8 @@ import pytest
 from django.utils import timezone
 
 from providers.adapters import clear_cache
-from providers.models import HealthCheck
+from providers.choices import HealthStatus, IntegrationMode
+from providers.models import Connection, HealthCheck, Provider
 from providers.services import run_health_check
 from sandbox.server import SandboxServer
 from skills import latency
@@ -267,3 +268,20 @@ def test_the_period_selector_shows_the_period_shown(client, operator_user, world
     assert '<option value="7d" selected>' in client.get("/usage/").content.decode()
     html = client.get(f"/health/{world.azure_conn.pk}/?period=24h").content.decode()
     assert '<option value="24h" selected>Last 24 hours</option>' in html
+
+
+def test_a_providers_health_is_that_of_the_connections_its_mode_routes_to(
+    client, admin_user, world
+) -> None:
+    Connection.objects.filter(pk=world.azure_conn.pk).update(health_status=HealthStatus.DOWN)
+    client.force_login(admin_user)
+    row = re.search(
+        r'<tr id="overview-azure_openai">.*?</tr>', client.get("/overview/").content.decode(), re.S
+    ).group(0)
+    assert '<span class="health down">Down</span>' in row
+    # Under OEM the customer's connection serves nothing: Azure has no platform connection.
+    Provider.objects.filter(pk=world.azure.pk).update(integration_mode=IntegrationMode.OEM)
+    row = re.search(
+        r'<tr id="overview-azure_openai">.*?</tr>', client.get("/overview/").content.decode(), re.S
+    ).group(0)
+    assert '<span class="health unknown">Unknown</span>' in row
