@@ -45,4 +45,9 @@ urlpatterns = [
     ),
     path("validation/", views.validation, name="validation"),
     path("validation/<int:pk>/", views.outbound_detail, name="outbound_detail"),
+    path("overview/", views.overview, name="overview"),
+    path("usage/", views.usage, name="usage"),
+    path("usage/export.csv", views.usage_csv, name="usage_csv"),
+    path("health/", views.health_list, name="health"),
+    path("health/<int:pk>/", views.health_detail, name="health_detail"),
 ]

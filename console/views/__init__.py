@@ -20,6 +20,7 @@ from console.views.governance import (
 from console.views.integrations import dashboard, provider_card, switch_mode
 from console.views.logs import invocation_detail, invocations, outbound_detail, validation
 from console.views.model_providers import model_provider_deactivate, model_providers
+from console.views.reports import health_detail, health_list, overview, usage, usage_csv
 from console.views.skills import skill_detail, skill_list
 
 __all__ = [
@@ -34,11 +35,14 @@ __all__ = [
     "connection_list",
     "connection_test",
     "dashboard",
+    "health_detail",
+    "health_list",
     "invocation_detail",
     "invocations",
     "model_provider_deactivate",
     "model_providers",
     "outbound_detail",
+    "overview",
     "pattern_try",
     "provider_card",
     "settings_edit",
@@ -47,5 +51,7 @@ __all__ = [
     "skill_detail",
     "skill_list",
     "switch_mode",
+    "usage",
+    "usage_csv",
     "validation",
 ]

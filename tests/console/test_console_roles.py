@@ -30,6 +30,10 @@ READ_PAGES = {
     "/settings/data-patterns/": {"admin_user", "auditor_user", "steward_user"},
     "/settings/allowed-providers/": {"admin_user", "auditor_user", "steward_user"},
     "/settings/budgets/": {"admin_user", "auditor_user", "steward_user"},
+    "/overview/": {"admin_user", "operator_user", "auditor_user", "steward_user"},
+    "/usage/": {"admin_user", "operator_user", "auditor_user", "steward_user"},
+    "/usage/export.csv": {"admin_user", "operator_user", "auditor_user", "steward_user"},
+    "/health/": {"admin_user", "operator_user", "auditor_user", "steward_user"},
 }
 WRITE_PAGES = {
     "/integrations/azure_openai/mode/": {"mode": "oem"},

@@ -41,6 +41,9 @@ CONSOLE_PAGES = [
     "/settings/data-patterns/",
     "/settings/allowed-providers/",
     "/settings/budgets/",
+    "/overview/",
+    "/usage/",
+    "/health/",
 ]
 ADMIN_PAGES = [
     "/django-admin/",

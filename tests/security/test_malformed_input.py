@@ -254,6 +254,7 @@ CONSOLE_PATHS = [
     ("get", "/invocations/{}/"),
     ("get", "/skills/{}/"),
     ("get", "/aliases/{}/map/form/"),
+    ("get", "/health/{}/"),
 ]
 
 
@@ -280,6 +281,12 @@ FILTERS = [
     ("/audit/", "page"),
     ("/validation/", "connection"),
     ("/validation/", "status_code"),
+    ("/overview/", "period"),
+    ("/usage/", "since"),
+    ("/usage/", "until"),
+    ("/usage/", "group"),
+    ("/usage/", "provider"),
+    ("/usage/export.csv", "since"),
 ]
 
 

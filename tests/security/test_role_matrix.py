@@ -127,6 +127,11 @@ CONSOLE: dict[str, dict[str, str]] = {
     "settings_edit": {"get": "govern", "post": "govern"},
     "settings_remove": {"post": "govern"},
     "pattern_try": {"post": "govern"},
+    "overview": {"get": "view_logs"},
+    "usage": {"get": "view_logs"},
+    "usage_csv": {"get": "view_logs"},
+    "health": {"get": "view_logs"},
+    "health_detail": {"get": "view_logs"},
 }
 # Existing objects where a page needs one to show (the rest use missing ones).
 CONSOLE_KWARGS = {
