@@ -35,5 +35,6 @@ urlpatterns = [
     path("invocations/<uuid:pk>/", views.invocation_detail, name="invocation_detail"),
     path("audit/", views.audit_list, name="audit"),
     path("validation/", views.validation, name="validation"),
+    path("validation/share/", views.validation_share, name="validation_share"),
     path("validation/<int:pk>/", views.outbound_detail, name="outbound_detail"),
 ]

@@ -12,7 +12,13 @@ from console.views.connections import (
     connection_test,
 )
 from console.views.integrations import dashboard, provider_card, switch_mode
-from console.views.logs import invocation_detail, invocations, outbound_detail, validation
+from console.views.logs import (
+    invocation_detail,
+    invocations,
+    outbound_detail,
+    validation,
+    validation_share,
+)
 from console.views.model_providers import model_provider_deactivate, model_providers
 from console.views.skills import skill_detail, skill_list
 
@@ -38,4 +44,5 @@ __all__ = [
     "skill_list",
     "switch_mode",
     "validation",
+    "validation_share",
 ]
