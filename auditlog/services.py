@@ -42,6 +42,8 @@ AUDITED_MODELS: tuple[str, ...] = (
     "skills.ModelPrice",
     "skills.Agent",
     "skills.AgentTool",
+    "monitoring.AlertRule",
+    "monitoring.Channel",
 )
 
 # Written by health checks and timestamps, not by an administrator: never a configuration change.

@@ -110,6 +110,13 @@ if OUTBOUND_LOG_LEVEL not in {"basic", "elevated", "all"}:
 OUTBOUND_LOG_BODY_LIMIT = env.int("OUTBOUND_LOG_BODY_LIMIT", default=100 * 1024)
 BYOK_RETENTION_DAYS = env.int("BYOK_RETENTION_DAYS", default=180)
 
+# Alerts by e-mail: EMAIL_URL as django-environ reads it (smtp+tls://user:pass@host:587);
+# by default mail is written to the process's console.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="byok-console@localhost")
+# The bearer token a Prometheus scraper presents at /metrics; unset closes the endpoint.
+BYOK_METRICS_TOKEN = env("BYOK_METRICS_TOKEN", default="")
+
 # Execution engine tunables (see skills/services/config.py for what each one governs).
 SKILLS_MAX_ATTEMPTS = env.int("SKILLS_MAX_ATTEMPTS", default=4)
 SKILLS_BACKOFF_BASE = env.float("SKILLS_BACKOFF_BASE", default=0.5)
@@ -147,6 +154,7 @@ INSTALLED_APPS = [
     "providers",
     "skills",
     "auditlog",
+    "monitoring",
     "console",
     "sandbox",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from console.views.alerts import alert_history, alerts, channel_edit, channel_test, rule_edit
 from console.views.aliases import alias_list, alias_map, alias_map_form
 from console.views.audit import audit_list
 from console.views.auth import AdminLoginView, LoginView
@@ -25,10 +26,14 @@ from console.views.skills import skill_detail, skill_list
 __all__ = [
     "AdminLoginView",
     "LoginView",
+    "alert_history",
+    "alerts",
     "alias_list",
     "alias_map",
     "alias_map_form",
     "audit_list",
+    "channel_edit",
+    "channel_test",
     "connection_deactivate",
     "connection_edit",
     "connection_list",
@@ -40,6 +45,7 @@ __all__ = [
     "model_providers",
     "outbound_detail",
     "provider_card",
+    "rule_edit",
     "skill_detail",
     "skill_list",
     "switch_mode",
