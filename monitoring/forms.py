@@ -69,7 +69,29 @@ class ChannelForm(forms.ModelForm):
         return data
 
 
+class ChannelChoices(forms.ModelMultipleChoiceField):
+    """Channels by id: a value no id column can hold is an invalid choice, not an overflow in
+    the database's lookup."""
+
+    def _check_values(self, value: Any) -> Any:
+        for pk in value or ():
+            text = str(pk)
+            if not text.isdigit() or len(text) > 18:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": text[:20]},
+                )
+        return super()._check_values(value)
+
+
 class AlertRuleForm(forms.ModelForm):
+    channels = ChannelChoices(
+        queryset=Channel.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
     class Meta:
         model = AlertRule
         fields = [
@@ -90,7 +112,6 @@ class AlertRuleForm(forms.ModelForm):
             "expires_on": forms.DateInput(attrs={"type": "date"}),
             "quiet_start": forms.TimeInput(attrs={"type": "time"}),
             "quiet_end": forms.TimeInput(attrs={"type": "time"}),
-            "channels": forms.CheckboxSelectMultiple,
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

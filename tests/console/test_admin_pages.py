@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from auditlog.models import AuditEvent
 from core import admin as admin_bases
+from monitoring.models import AlertRule, Channel, Incident, Notification
 from providers.choices import ConnectionOwner, ProviderKind, Route, Tier
 from providers.models import (
     AliasMapping,
@@ -54,7 +55,7 @@ from skills.models import (
     VersionOverride,
 )
 
-DOMAIN_APPS = ("providers", "skills", "auditlog")
+DOMAIN_APPS = ("providers", "skills", "auditlog", "monitoring")
 READ_ONLY = (
     "providers.OutboundRequest",
     "auditlog.AuditEvent",
@@ -64,6 +65,8 @@ READ_ONLY = (
     "providers.HealthCheck",
     "skills.UsageDaily",
     "skills.ConfigGeneration",
+    "monitoring.Incident",
+    "monitoring.Notification",
 )
 EDITABLE = (
     "providers.Provider",
@@ -80,6 +83,8 @@ EDITABLE = (
     "skills.ModelPrice",
     "skills.Agent",
     "skills.AgentTool",
+    "monitoring.Channel",
+    "monitoring.AlertRule",
 )
 
 
@@ -150,6 +155,31 @@ def world(db: None) -> dict[str, models.Model]:
             host="contoso.openai.azure.com",
             path="/openai/deployments/x/chat/completions",
             status_code=200,
+        ),
+    ]
+    channel = Channel(name="ops-room", kind="webhook")
+    channel.set_webhook_url("https://hooks.example.com/services/T0/B0/world-hook-secret")
+    channel.save()
+    alert_rule = AlertRule.objects.create(name="down", kind="connection_down")
+    alert_rule.channels.add(channel)
+    incident = Incident.objects.create(
+        rule=alert_rule,
+        subject="connection:1",
+        subject_label="contoso",
+        message="down",
+        opened_at=timezone.now(),
+    )
+    rows += [
+        channel,
+        alert_rule,
+        incident,
+        Notification.objects.create(
+            incident=incident,
+            channel=channel,
+            channel_name="ops-room",
+            event="opened",
+            status="sent",
+            text="down",
         ),
     ]
     rows.append(AuditEvent.objects.order_by("id").first())

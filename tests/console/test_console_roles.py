@@ -24,11 +24,18 @@ READ_PAGES = {
     "/validation/": {"admin_user", "operator_user", "auditor_user"},
     "/integrations/azure_openai/card/": {"admin_user", "operator_user"},
     "/model-providers/": {"admin_user", "operator_user"},
+    "/alerts/": {"admin_user", "operator_user", "auditor_user"},
+    "/alerts/history/": {"admin_user", "operator_user", "auditor_user"},
+    "/alerts/rules/new/": {"admin_user"},
+    "/alerts/channels/new/": {"admin_user"},
+    "/validation/share/": {"admin_user", "operator_user", "auditor_user"},
 }
 WRITE_PAGES = {
     "/integrations/azure_openai/mode/": {"mode": "oem"},
     "/aliases/gpt_large/map/": {"model": "x"},
     "/skills/incident_summarization/": {"short_description": "x"},
+    "/alerts/rules/new/": {"name": "x", "kind": "connection_down", "window_minutes": "15"},
+    "/alerts/channels/new/": {"name": "x", "kind": "email", "email_to": "a@example.com"},
 }
 
 

@@ -36,6 +36,10 @@ CONSOLE_PAGES = [
     "/invocations/",
     "/validation/",
     "/audit/",
+    "/alerts/",
+    "/alerts/history/",
+    "/alerts/rules/new/",
+    "/alerts/channels/new/",
 ]
 ADMIN_PAGES = [
     "/django-admin/",

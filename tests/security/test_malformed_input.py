@@ -306,6 +306,23 @@ CONSOLE_FORMS = [
     ("/aliases/gpt_large/map/", ["connection", "model"]),
     ("/model-providers/", ["scope", "skill_group", "skill", "provider", "fallback", "overwrite"]),
     ("/connections/new/", ["name", "provider", "timeout_seconds", "endpoint", "secret_api_key"]),
+    ("/alerts/channels/new/", ["name", "kind", "email_to", "webhook_url", "is_active"]),
+    (
+        "/alerts/rules/new/",
+        [
+            "name",
+            "kind",
+            "provider",
+            "connection",
+            "threshold",
+            "window_minutes",
+            "min_requests",
+            "expires_on",
+            "quiet_start",
+            "quiet_end",
+            "channels",
+        ],
+    ),
 ]
 
 
