@@ -73,7 +73,7 @@ class ChannelChoices(forms.ModelMultipleChoiceField):
     """Channels by id: a value no id column can hold is an invalid choice, not an overflow in
     the database's lookup."""
 
-    def _check_values(self, value: Any) -> Any:
+    def clean(self, value: Any) -> Any:
         for pk in value or ():
             text = str(pk)
             if not text.isdigit() or len(text) > 18:
@@ -82,7 +82,7 @@ class ChannelChoices(forms.ModelMultipleChoiceField):
                     code="invalid_pk_value",
                     params={"pk": text[:20]},
                 )
-        return super()._check_values(value)
+        return super().clean(value)
 
 
 class AlertRuleForm(forms.ModelForm):
