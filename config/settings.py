@@ -349,6 +349,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Runs and alert notifications both have a `status`: the runs keep the name they had.
+    "ENUM_NAME_OVERRIDES": {
+        "DeliveryStatusEnum": "monitoring.choices.DeliveryStatus",
+        "StatusEnum": "skills.choices.InvocationStatus",
+    },
 }
 # JSON through the one strict reader (duplicate keys, depth, NaN, 64-bit numbers, body
 # limit); forms as before, for the browsable API.

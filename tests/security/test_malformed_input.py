@@ -41,6 +41,8 @@ WRITES = [
     ("post", "/api/v1/invocations/"),
     ("post", "/api/v1/agent-runs/"),
     ("post", IMPORT),
+    ("post", "/api/v1/alert-rules/"),
+    ("post", "/api/v1/alert-channels/"),
 ]
 WRITE_IDS = [f"{m} {p}" for m, p in WRITES]
 
