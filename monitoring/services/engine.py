@@ -138,6 +138,10 @@ def evaluate_all(now: datetime | None = None) -> Outcome:
     the others still run."""
     now = now or timezone.now()
     total = Outcome()
+    # A rule switched off watches nothing: its open incidents close, without a notice.
+    total.resolved += Incident.objects.filter(
+        state=IncidentState.OPEN, rule__is_active=False
+    ).update(state=IncidentState.RESOLVED, resolved_at=now)
     for rule in AlertRule.objects.filter(is_active=True).select_related("provider", "connection"):
         try:
             outcome = evaluate_rule(rule, now)

@@ -181,3 +181,14 @@ def test_test_send_reaches_the_webhook_and_records_a_failure(webhook, hook_chann
 def test_test_send_by_email(mail_channel) -> None:
     assert engine.test_send(mail_channel).status == "sent"
     assert mail.outbox[0].subject == "[BYOK Console] Test notification"
+
+
+def test_switching_a_rule_off_closes_its_incidents_quietly(sandbox, webhook, hook_channel) -> None:
+    _down_connection(sandbox)
+    watch = rule("connection_down", hook_channel)
+    engine.evaluate_all(NOON)
+    watch.is_active = False
+    watch.save()
+    assert engine.evaluate_all(NOON + timedelta(minutes=1)).resolved == 1
+    assert Incident.objects.get().state == "resolved"
+    assert len(webhook.bodies) == 1  # the opening only
