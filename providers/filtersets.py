@@ -104,7 +104,14 @@ class OutboundFilterForm(forms.Form):
         fragment = self.cleaned_data.get("host")
         if not fragment:
             return None
-        return queries.hosts_containing(fragment)
+        hosts = queries.hosts_containing(fragment, limit=queries.MAX_MATCHING_HOSTS + 1)
+        if len(hosts) > queries.MAX_MATCHING_HOSTS:
+            raise forms.ValidationError(
+                "More than %(most)s hosts contain this; type more of the name.",
+                code="invalid",
+                params={"most": queries.MAX_MATCHING_HOSTS},
+            )
+        return hosts
 
     def clean_since(self) -> datetime | None:
         return _in_utc(self.cleaned_data.get("since"))
@@ -151,12 +158,14 @@ class OutboundRequestFilter(django_filters.FilterSet):
         field_name="created_at",
         lookup_expr="gte",
         label="Since",
+        help_text="UTC",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}),
     )
     until = django_filters.DateTimeFilter(
         field_name="created_at",
         lookup_expr="lt",
         label="Until",
+        help_text="UTC",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}),
     )
 

@@ -120,8 +120,9 @@ def filtered(
 MAX_MATCHING_HOSTS = 200
 
 
-def hosts_containing(fragment: str) -> list[str]:
-    """The distinct hosts of the log whose name contains `fragment` (case-insensitive).
+def hosts_containing(fragment: str, limit: int = MAX_MATCHING_HOSTS) -> list[str]:
+    """The distinct hosts of the log whose name contains `fragment` (case-insensitive), at
+    most `limit` of them (the caller asks one more to know there were more).
 
     A `host LIKE '%x%'` over the log reads every row; the log holds few distinct hosts, so
     they are found first and the rows then filtered by an `IN` the host index serves. On
@@ -147,7 +148,7 @@ def hosts_containing(fragment: str) -> list[str]:
             LIMIT %s
         """  # noqa: S608 - the table name is the model's own, the text a parameter
         with connection.cursor() as cursor:
-            cursor.execute(sql, [needle, MAX_MATCHING_HOSTS])
+            cursor.execute(sql, [needle, limit])
             return [row[0] for row in cursor.fetchall()]
     hosts = (
         OutboundRequest.objects.filter(host__icontains=needle)
@@ -155,7 +156,7 @@ def hosts_containing(fragment: str) -> list[str]:
         .values_list("host", flat=True)
         .distinct()
     )
-    return list(hosts[:MAX_MATCHING_HOSTS])
+    return list(hosts[:limit])
 
 
 def _narrowest(names: list[str], values: dict[str, Any]) -> str:

@@ -107,6 +107,19 @@ def test_it_finds_the_hosts_first_then_the_rows_by_their_index() -> None:
     assert "LIKE" not in sql.upper()
 
 
+def test_a_fragment_too_many_hosts_contain_is_a_field_error(
+    client, auditor_user, monkeypatch
+) -> None:
+    _row("a.example")
+    _row("b.example")
+    client.force_login(auditor_user)
+    monkeypatch.setattr(queries, "MAX_MATCHING_HOSTS", 1)
+    response = client.get("/api/v1/outbound-requests/", {"host": "example"})
+    assert response.status_code == 400
+    assert "type more of the name" in str(response.json())
+    assert _hosts(client, host="a.example") == ["a.example"]
+
+
 def test_it_filters_by_path_status_and_time(client, auditor_user) -> None:
     _row("h.example", path="/openai/deployments/gpt/chat/completions")
     _row(
