@@ -3,23 +3,23 @@ webhook (`{"text": ...}` POSTed as JSON). One error type, `TransportError`, whos
 never holds the webhook URL (it is a credential).
 
 A webhook URL passes the project's one endpoint check (`providers.endpoints`) when it is
-saved and again, resolved, before each POST: https on port 443 to a public host, unless its
-origin is on BYOK_ALLOWED_ENDPOINTS; redirects are not followed.
+saved and again before each POST: https on port 443 to a public host, unless its origin is
+on BYOK_ALLOWED_ENDPOINTS; the socket goes only to an address checked when it is opened,
+and redirects are not followed.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import urllib.error
-import urllib.request
-from urllib.parse import urlsplit
 
+import httpx2
 from django.conf import settings
 from django.core.mail import send_mail
 
 from monitoring.models import WEBHOOK_URL, Channel
 from providers import endpoints
+from providers.adapters.base import ProviderError
+from providers.adapters.transport import pinned_transport, tls_verify
 
 logger = logging.getLogger(__name__)
 
@@ -42,40 +42,31 @@ def check_webhook_url(url: str) -> str:
     return endpoints.check_endpoint(WEBHOOK, url, hosts=WEBHOOK_HOSTS)
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None
-
-
 def post_webhook(url: str, text: str) -> None:
-    """POST `{"text": text}`; TransportError unless the answer is 2xx."""
+    """POST `{"text": text}`; TransportError unless the answer is 2xx.
+
+    Sent the way provider calls are: through the pinned transport, which resolves the host
+    and connects only to an address it has checked (no DNS rebinding into the network), with
+    the provider calls' TLS trust and no redirects.
+    """
     try:
-        url = endpoints.check_endpoint_resolves(WEBHOOK, url, hosts=WEBHOOK_HOSTS)
-        parts = urlsplit(url)
-        endpoints.checked_addresses(
-            parts.hostname or "", parts.port or endpoints.DEFAULT_PORTS[parts.scheme]
-        )
+        url = check_webhook_url(url)
     except endpoints.EndpointNotAllowed as exc:
         raise TransportError(f"The webhook URL is not allowed: {exc}") from None
-    except (OSError, UnicodeError):
-        raise TransportError("The webhook's host name does not resolve.") from None
-    body = json.dumps({"text": text}).encode()
-    request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
-        url, data=body, method="POST", headers={"Content-Type": "application/json"}
-    )
-    opener = urllib.request.build_opener(_NoRedirects)
     try:
-        with opener.open(request, timeout=WEBHOOK_TIMEOUT) as response:
-            status = response.status
-    except urllib.error.HTTPError as exc:
-        raise TransportError(f"The webhook answered HTTP {exc.code}.") from None
-    except TimeoutError:
+        with httpx2.Client(
+            transport=pinned_transport(tls_verify()),
+            timeout=httpx2.Timeout(WEBHOOK_TIMEOUT),
+            follow_redirects=False,
+        ) as client:
+            status = client.post(url, json={"text": text}).status_code
+    except httpx2.TimeoutException:
         raise TransportError("The webhook did not answer in time.") from None
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise TransportError(
-            f"The webhook could not be reached ({type(reason).__name__})."
-        ) from None
+    except httpx2.ConnectError as exc:
+        reason = "its address is not allowed" if "internal address" in str(exc) else "no connection"
+        raise TransportError(f"The webhook could not be reached ({reason}).") from None
+    except (httpx2.HTTPError, ProviderError, OSError) as exc:
+        raise TransportError(f"The webhook could not be reached ({type(exc).__name__}).") from None
     if not 200 <= status < 300:
         raise TransportError(f"The webhook answered HTTP {status}.")
 

@@ -192,3 +192,24 @@ def test_switching_a_rule_off_closes_its_incidents_quietly(sandbox, webhook, hoo
     assert engine.evaluate_all(NOON + timedelta(minutes=1)).resolved == 1
     assert Incident.objects.get().state == "resolved"
     assert len(webhook.bodies) == 1  # the opening only
+
+
+def test_a_stored_url_no_longer_allowed_is_not_called(webhook, hook_channel, settings) -> None:
+    """The endpoint check runs again at send time: a loopback webhook allowed when saved is
+    refused once its origin leaves the allowlist, and the receiver hears nothing."""
+    settings.BYOK_ALLOWED_ENDPOINTS = []
+    failed = engine.test_send(hook_channel)
+    assert failed.status == "failed"
+    assert failed.error.startswith("The webhook URL is not allowed:")
+    assert "s3cr3t" not in failed.error
+    assert webhook.bodies == []
+
+
+def test_an_unreachable_webhook_is_a_failed_attempt(hook_channel, webhook) -> None:
+    hook_channel.set_webhook_url("http://127.0.0.1:9/services/none")  # discard port: refused
+    hook_channel.save()
+    failed = engine.test_send(hook_channel)
+    assert (failed.status, failed.error) == (
+        "failed",
+        "The webhook could not be reached (no connection).",
+    )
