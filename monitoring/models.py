@@ -4,6 +4,7 @@ incidents they open and close; and every notification sent (the history page).""
 from __future__ import annotations
 
 from datetime import time
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -51,6 +52,14 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # An e-mail channel keeps no webhook URL: one switched from webhook forgets it, by
+        # every door (the audit trail records the secret as removed).
+        if self.kind == ChannelKind.EMAIL and self.secret_hints:
+            self.secrets = {}
+            self.secret_hints = {}
+        super().save(*args, **kwargs)
 
     @property
     def recipients(self) -> list[str]:

@@ -158,3 +158,18 @@ def test_a_bad_page_number_is_no_error(client, auditor_user) -> None:
     client.force_login(auditor_user)
     assert client.get("/alerts/history/", {"page": "x"}).status_code == 200
     assert client.get("/alerts/rules/999/").status_code == 403
+
+
+def test_a_webhook_channel_turned_to_email_forgets_its_url(
+    client, admin_user, hook_channel
+) -> None:
+    client.force_login(admin_user)
+    response = client.post(
+        f"/alerts/channels/{hook_channel.pk}/",
+        {"name": "ops-room", "kind": "email", "email_to": "ops@example.com", "is_active": "on"},
+    )
+    assert response.status_code == 302
+    hook_channel.refresh_from_db()
+    assert (hook_channel.secrets, hook_channel.secret_hints) == ({}, {})
+    event = AuditEvent.objects.filter(object_type="monitoring.channel").latest("id")
+    assert event.changes["secrets.webhook_url"] == ["set", None]
