@@ -14,6 +14,7 @@ from django import forms
 from monitoring.choices import ChannelKind
 from monitoring.models import AlertRule, Channel
 from monitoring.services.transports import check_webhook_url
+from providers import ownership
 from providers.endpoints import EndpointNotAllowed
 from providers.models import Connection
 
@@ -114,8 +115,12 @@ class AlertRuleForm(forms.ModelForm):
             "quiet_end": forms.TimeInput(attrs={"type": "time"}),
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        """`user`: whose connections may be chosen (tenant roles: their own, not the
+        platform's); None, as in the Django admin (superusers only), offers every one."""
         super().__init__(*args, **kwargs)
         connection = self.fields["connection"]
         if isinstance(connection, forms.ModelChoiceField):
-            connection.queryset = Connection.objects.select_related("provider").order_by("name")
+            connection.queryset = ownership.visible_connections(
+                user, Connection.objects.select_related("provider").order_by("name")
+            )

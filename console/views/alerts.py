@@ -34,7 +34,8 @@ def alerts(request: HttpRequest) -> HttpResponse:
 def _edit(
     request: HttpRequest, form_class: type[AlertRuleForm] | type[ChannelForm], instance: object
 ) -> HttpResponse:
-    form = form_class(request.POST or None, instance=instance)
+    extra = {"user": request.user} if form_class is AlertRuleForm else {}
+    form = form_class(request.POST or None, instance=instance, **extra)
     if request.method == "POST" and form.is_valid():
         form.save()
         return redirect("alerts")

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from core.api import CleanModelSerializer, SlugRelatedField
 from monitoring.models import AlertRule, Channel, Incident, Notification
 from monitoring.services.transports import check_webhook_url
+from providers import ownership
 from providers.endpoints import EndpointNotAllowed
 from providers.models import Connection, Provider
 
@@ -60,6 +61,14 @@ class AlertRuleSerializer(CleanModelSerializer):
     channels = SlugRelatedField(
         slug_field="name", queryset=Channel.objects.all(), many=True, required=False
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Tenant roles name their own connections only (the platform's are not theirs).
+        request = self.context.get("request")
+        field: Any = self.fields["connection"]
+        if request is not None:
+            field.queryset = ownership.visible_connections(request.user, Connection.objects.all())
 
     class Meta:
         model = AlertRule

@@ -16,7 +16,7 @@ from django.db.models import Avg, Count, Q, QuerySet
 
 from monitoring.choices import RuleKind
 from monitoring.models import AlertRule
-from providers.choices import HealthStatus, OutboundState
+from providers.choices import ConnectionOwner, HealthStatus, OutboundState
 from providers.models import Connection, HealthCheck
 from providers.outbound.models import OutboundRequest
 from skills.services.usage import usage_totals
@@ -34,9 +34,14 @@ def connection_subject(connection_id: int) -> str:
 
 
 def _connections(rule: AlertRule) -> QuerySet[Connection]:
+    """The connections a rule watches: the one it names, else every active customer one
+    (the platform's own connections are watched only by a rule naming one, which only the
+    platform operator can choose)."""
     qs = Connection.objects.filter(is_active=True).select_related("provider")
     if rule.connection_id:
         qs = qs.filter(pk=rule.connection_id)
+    else:
+        qs = qs.filter(owner=ConnectionOwner.CUSTOMER)
     if rule.provider_id:
         qs = qs.filter(provider_id=rule.provider_id)
     return qs
