@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from console.views.alerts import alert_history, alerts, channel_edit, channel_test, rule_edit
 from console.views.aliases import alias_list, alias_map, alias_map_form
 from console.views.audit import audit_list
 from console.views.auth import AdminLoginView, LoginView
@@ -18,7 +19,13 @@ from console.views.governance import (
     settings_remove,
 )
 from console.views.integrations import dashboard, provider_card, switch_mode
-from console.views.logs import invocation_detail, invocations, outbound_detail, validation
+from console.views.logs import (
+    invocation_detail,
+    invocations,
+    outbound_detail,
+    validation,
+    validation_share,
+)
 from console.views.model_providers import model_provider_deactivate, model_providers
 from console.views.reports import health_detail, health_list, overview, usage, usage_csv
 from console.views.skills import skill_detail, skill_list
@@ -26,10 +33,14 @@ from console.views.skills import skill_detail, skill_list
 __all__ = [
     "AdminLoginView",
     "LoginView",
+    "alert_history",
+    "alerts",
     "alias_list",
     "alias_map",
     "alias_map_form",
     "audit_list",
+    "channel_edit",
+    "channel_test",
     "connection_deactivate",
     "connection_edit",
     "connection_list",
@@ -45,6 +56,7 @@ __all__ = [
     "overview",
     "pattern_try",
     "provider_card",
+    "rule_edit",
     "settings_edit",
     "settings_page",
     "settings_remove",
@@ -54,4 +66,5 @@ __all__ = [
     "usage",
     "usage_csv",
     "validation",
+    "validation_share",
 ]

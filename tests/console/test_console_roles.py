@@ -34,12 +34,19 @@ READ_PAGES = {
     "/usage/": {"admin_user", "operator_user", "auditor_user", "steward_user"},
     "/usage/export.csv": {"admin_user", "operator_user", "auditor_user", "steward_user"},
     "/health/": {"admin_user", "operator_user", "auditor_user", "steward_user"},
+    "/alerts/": {"admin_user", "operator_user", "auditor_user", "steward_user"},
+    "/alerts/history/": {"admin_user", "operator_user", "auditor_user", "steward_user"},
+    "/alerts/rules/new/": {"admin_user"},
+    "/alerts/channels/new/": {"admin_user"},
+    "/validation/share/": {"admin_user", "operator_user", "auditor_user", "steward_user"},
 }
 WRITE_PAGES = {
     "/integrations/azure_openai/mode/": {"mode": "oem"},
     "/settings/budgets/": {"name": "x"},
     "/aliases/gpt_large/map/": {"model": "x"},
     "/skills/incident_summarization/": {"short_description": "x"},
+    "/alerts/rules/new/": {"name": "x", "kind": "connection_down", "window_minutes": "15"},
+    "/alerts/channels/new/": {"name": "x", "kind": "email", "email_to": "a@example.com"},
 }
 
 

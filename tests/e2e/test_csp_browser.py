@@ -44,6 +44,10 @@ CONSOLE_PAGES = [
     "/overview/",
     "/usage/",
     "/health/",
+    "/alerts/",
+    "/alerts/history/",
+    "/alerts/rules/new/",
+    "/alerts/channels/new/",
 ]
 ADMIN_PAGES = [
     "/django-admin/",

@@ -41,6 +41,8 @@ WRITES = [
     ("post", "/api/v1/invocations/"),
     ("post", "/api/v1/agent-runs/"),
     ("post", IMPORT),
+    ("post", "/api/v1/alert-rules/"),
+    ("post", "/api/v1/alert-channels/"),
 ]
 WRITE_IDS = [f"{m} {p}" for m, p in WRITES]
 
@@ -321,6 +323,23 @@ CONSOLE_FORMS = [
     (
         "/settings/budgets/",
         ["name", "scope", "provider", "connection", "skill", "user", "period", "metric", "limit"],
+    ),
+    ("/alerts/channels/new/", ["name", "kind", "email_to", "webhook_url", "is_active"]),
+    (
+        "/alerts/rules/new/",
+        [
+            "name",
+            "kind",
+            "provider",
+            "connection",
+            "threshold",
+            "window_minutes",
+            "min_requests",
+            "expires_on",
+            "quiet_start",
+            "quiet_end",
+            "channels",
+        ],
     ),
 ]
 
