@@ -33,6 +33,7 @@ urlpatterns = [
     path("skills/<slug:key>/", views.skill_detail, name="skill_detail"),
     path("invocations/", views.invocations, name="invocations"),
     path("invocations/<uuid:pk>/", views.invocation_detail, name="invocation_detail"),
+    path("invocations/<uuid:pk>/live/", views.invocation_live, name="invocation_live"),
     path("audit/", views.audit_list, name="audit"),
     path("settings/", views.settings_page, name="settings_home"),
     path("settings/data-patterns/try/", views.pattern_try, name="pattern_try"),

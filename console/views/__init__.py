@@ -21,6 +21,7 @@ from console.views.governance import (
 from console.views.integrations import dashboard, provider_card, switch_mode
 from console.views.logs import (
     invocation_detail,
+    invocation_live,
     invocations,
     outbound_detail,
     validation,
@@ -49,6 +50,7 @@ __all__ = [
     "health_detail",
     "health_list",
     "invocation_detail",
+    "invocation_live",
     "invocations",
     "model_provider_deactivate",
     "model_providers",

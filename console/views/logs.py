@@ -153,6 +153,16 @@ def invocations(request: HttpRequest) -> HttpResponse:
 
 
 @requires("view_logs")
+def invocation_live(request: HttpRequest, pk: str) -> HttpResponse:
+    """A run's result panel as it is now; while unfinished, the panel asks again shortly
+    (htmx), so a streamed answer and the status show as they change."""
+    invocation = get_object_or_404(
+        Invocation.objects.select_related("provider", "connection"), pk=pk
+    )
+    return render(request, "console/_invocation_live.html", {"invocation": invocation})
+
+
+@requires("view_logs")
 def invocation_detail(request: HttpRequest, pk: str) -> HttpResponse:
     invocation = get_object_or_404(
         Invocation.objects.select_related(

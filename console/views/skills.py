@@ -15,8 +15,9 @@ from skills.services.errors import SkillError
 from skills.services.invocations import create_invocation, wait_for
 from skills.services.resolution import provider_for
 
-# How long the page waits for a worker to finish a run before showing it as still running.
-RUN_WAIT_SECONDS = 30.0
+# How long the page waits for a worker to finish a run before showing it running: a quick
+# answer shows at once; a longer one streams into the page (`invocation_live`).
+RUN_WAIT_SECONDS = 1.0
 
 
 @requires("view_config")

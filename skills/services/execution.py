@@ -15,10 +15,17 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from core.errors import ErrorCode
-from providers.adapters.base import ChatRequest, ChatResult, ErrorKind, Message, ProviderError
+from providers.adapters.base import (
+    Adapter,
+    ChatRequest,
+    ChatResult,
+    ErrorKind,
+    Message,
+    ProviderError,
+)
 from skills.choices import ResponseFormat
 from skills.services.config import tunable, tunable_int
 from skills.services.resolution import Resolution, ResolvedRoute
@@ -41,6 +48,14 @@ class Budget:
             max_attempts=tunable_int("SKILLS_MAX_ATTEMPTS"),
             attempts=attempts_so_far,
         )
+
+
+class StreamListener(Protocol):
+    """Told each streamed text delta of a call; `begin` starts every attempt afresh."""
+
+    def begin(self) -> None: ...
+
+    def feed(self, delta: str) -> None: ...
 
 
 @dataclass
@@ -82,11 +97,13 @@ def call_route(
     budget: Budget,
     scope: dict[str, Any],
     should_stop: Callable[[], bool] = lambda: False,
+    listener: StreamListener | None = None,
 ) -> RouteOutcome:
     """Call the adapter of `resolution` until success, a permanent error or the budget ends.
 
     `scope` says whom the outbound requests belong to (purpose, invocation_id or agent_run_id);
-    skills and agents share this one retry policy.
+    skills and agents share this one retry policy. With a `listener`, the answer is streamed
+    and each text delta handed to it as it arrives.
     """
     from providers.adapters import get_adapter
     from providers.outbound.capture import outbound_scope
@@ -101,7 +118,7 @@ def call_route(
             adapter = get_adapter(resolution.connection)
             with outbound_scope(**scope, attempt=budget.attempts, route=resolution.route) as sent:
                 try:
-                    result = adapter.chat(request)
+                    result = _send(adapter, request, listener)
                 except ProviderError:
                     if sent.write_ahead_error is not None:
                         # Not sent: its row could not be written (the SDK wrapped the error).
@@ -129,6 +146,22 @@ def call_route(
         time.sleep(delay)
         if should_stop():
             return outcome
+
+
+def _send(adapter: Adapter, request: ChatRequest, listener: StreamListener | None) -> ChatResult:
+    """One request: the whole answer at once, or streamed through `listener`."""
+    if listener is None:
+        return adapter.chat(request)
+    listener.begin()
+    result = None
+    for event in adapter.stream(request):
+        if event.delta:
+            listener.feed(event.delta)
+        if event.result is not None:
+            result = event.result
+    if result is None:
+        raise ProviderError("The stream ended without a final answer.", kind=ErrorKind.MALFORMED)
+    return result
 
 
 def parse_json_output(text: str) -> object | None:

@@ -33,7 +33,7 @@ from skills.governance.custom import custom_pattern, name_pattern
 from skills.governance.detectors import BUILTIN_DETECTORS
 from skills.governance.errors import GovernanceError
 from skills.governance.guardian import Finding, Guardian, decide, load_detector
-from skills.governance.masking import Masker, Vault, restore_json
+from skills.governance.masking import Masker, StreamRestorer, Vault, restore_json
 from skills.governance.patterns import BUILTIN_PATTERNS, Pattern
 from skills.models import DataPattern, GuardrailSetting, PrivacyPolicy, Record, Skill
 from skills.services import budgets
@@ -85,6 +85,10 @@ class Gate:
 
     def restore(self, text: str) -> str:
         return self.vault.restore(text) if self.masker is not None and text else text
+
+    def stream_restorer(self) -> StreamRestorer | None:
+        """A restorer for an answer streamed in pieces (None: nothing was masked)."""
+        return StreamRestorer(self.vault) if self.masker is not None else None
 
     def restore_data(self, value: Any) -> Any:
         """`restore` over the strings of a JSON-like value (an agent's tool arguments)."""

@@ -45,6 +45,7 @@ from skills.services.resolution_cache import (
     cached_skill_by_id,
 )
 from skills.services.run_access import wait_for_run
+from skills.services.streaming import LiveOutput
 
 logger = logging.getLogger(__name__)
 
@@ -366,6 +367,8 @@ def _call(
         budget=budget,
         scope={"purpose": Purpose.INVOCATION, "invocation_id": invocation.pk},
         should_stop=lambda: not lifecycle.still_owned(invocation, token),
+        # A run someone watches in the console streams, so its answer shows as it comes.
+        listener=LiveOutput(invocation, token, gate) if invocation.source == Source.UI else None,
     )
     out.request_ids.extend(outcome.request_ids)
     out.fields["attempts"] = budget.attempts

@@ -128,6 +128,7 @@ CONSOLE: dict[str, dict[str, str]] = {
     "skill_detail": {"get": "view_config", "post": "run"},
     "invocations": {"get": "view_logs"},
     "invocation_detail": {"get": "view_logs"},
+    "invocation_live": {"get": "view_logs"},
     "audit": {"get": "view_audit"},
     "validation": {"get": "view_logs"},
     "outbound_detail": {"get": "view_logs"},
