@@ -11,6 +11,7 @@ class RuleKind(models.TextChoices):
     LATENCY = "latency", "Average latency above a threshold (ms)"
     DAILY_SPEND = "daily_spend", "Spend today above a threshold"
     CREDENTIAL = "credential", "Credential failing or nearing expiry"
+    BUDGET = "budget", "Budget past its alert threshold"
 
 
 class ChannelKind(models.TextChoices):

@@ -100,8 +100,9 @@ class AlertRule(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        help_text="Error rate in %, latency in ms, spend in the price table's currency, or "
-        "for a credential the days before expiry to warn.",
+        help_text="Error rate in %, latency in ms, spend in the price table's currency, "
+        "for a credential the days before expiry to warn, for budgets the share of the "
+        "limit in % (empty: each budget's own alert share).",
     )
     window_minutes = models.PositiveIntegerField(
         default=15, help_text="The period error rate and latency are measured over."
@@ -140,8 +141,8 @@ class AlertRule(models.Model):
             errors["threshold"] = "This kind of rule needs a threshold."
         if self.threshold is not None and self.threshold < 0:
             errors["threshold"] = "The threshold cannot be negative."
-        elif self.kind == RuleKind.ERROR_RATE and self.threshold and self.threshold > 100:
-            errors["threshold"] = "An error rate is a percentage, from 0 to 100."
+        elif self.kind in (RuleKind.ERROR_RATE, RuleKind.BUDGET) and (self.threshold or 0) > 100:
+            errors["threshold"] = "This threshold is a percentage, from 0 to 100."
         if self.kind == RuleKind.CREDENTIAL and not self.connection_id:
             errors["connection"] = "Choose the connection whose credential to watch."
         if self.window_minutes is not None and not 1 <= self.window_minutes <= 10080:

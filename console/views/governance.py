@@ -136,7 +136,8 @@ SECTIONS = {
                 str(s.budget.target or s.budget.get_scope_display()),
                 s.budget.get_period_display(),
                 f"{s.budget.limit.normalize():f} {s.budget.get_metric_display()}",
-                f"{s.used.normalize():f} ({s.percent}%)" + (" — alert sent" if s.alerted else ""),
+                f"{s.used.normalize():f} ({s.percent}%)"
+                + (" — past its alert share" if s.alerted else ""),
                 f"{s.reserved.normalize():f}",
                 _on(s.budget.is_active),
             ],

@@ -19,6 +19,8 @@ from monitoring.models import AlertRule
 from providers.choices import ConnectionOwner, HealthStatus, OutboundState
 from providers.models import Connection, HealthCheck
 from providers.outbound.models import OutboundRequest
+from skills.models import Budget
+from skills.services import budgets
 from skills.services.usage import usage_totals
 
 
@@ -156,12 +158,38 @@ def _credential(rule: AlertRule, now: datetime) -> list[Finding]:
     ]
 
 
+def _budgets(rule: AlertRule, now: datetime) -> list[Finding]:
+    """Budgets whose use this period reached their alert share (Settings > Budgets), or a
+    rule's own threshold in % when it sets one; a new period resolves the incident."""
+    rows = Budget.objects.filter(is_active=True)
+    if rule.provider_id:
+        rows = rows.filter(provider_id=rule.provider_id)
+    found = []
+    for standing in budgets.standings(rows):
+        budget = standing.budget
+        share = rule.threshold if rule.threshold is not None else budget.soft_percent
+        if not share or standing.used * 100 < budget.limit * Decimal(share):
+            continue
+        limit = f"{budget.limit.normalize():f} {budget.get_metric_display().lower()}"
+        found.append(
+            Finding(
+                f"budget:{budget.pk}",
+                f"budget {budget.name}",
+                f"Budget {budget.name} has used {standing.used.normalize():f} of {limit} "
+                f"({standing.percent}%) {budget.get_period_display().lower()}; calls are "
+                "refused once it is used up.",
+            )
+        )
+    return found
+
+
 CONDITIONS = {
     RuleKind.CONNECTION_DOWN: _down,
     RuleKind.ERROR_RATE: _traffic,
     RuleKind.LATENCY: _traffic,
     RuleKind.DAILY_SPEND: _spend,
     RuleKind.CREDENTIAL: _credential,
+    RuleKind.BUDGET: _budgets,
 }
 
 

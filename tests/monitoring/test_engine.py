@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from monitoring.models import Incident, Notification
@@ -16,7 +17,8 @@ from providers import services
 from providers.models import Provider
 from providers.outbound.models import OutboundRequest
 from sandbox import defaults as d
-from skills.models import UsageDaily
+from skills.models import Budget, BudgetUsage, UsageDaily
+from skills.services import budgets
 from tests.monitoring.conftest import rule
 from tests.providers.modes import BY_ID
 
@@ -140,6 +142,30 @@ def test_a_spend_rule_fires_once_a_day_s_spend_passes_it(mail_channel) -> None:
     )
     assert engine.evaluate_all(today).opened == 1
     assert "10.50" in mail.outbox[0].body
+
+
+def test_a_budget_rule_tells_once_when_a_budget_passes_its_alert_share(mail_channel) -> None:
+    budget = Budget.objects.create(
+        name="Daily spend", scope="instance", period="day", metric="cost", limit=Decimal(10)
+    )
+    rule("budget", mail_channel)
+    now = timezone.now()
+    usage = BudgetUsage.objects.create(
+        budget=budget, period_start=budgets.period_start("day", now), used=Decimal("7.99")
+    )
+    assert engine.evaluate_all(now).opened == 0
+    BudgetUsage.objects.filter(pk=usage.pk).update(used=Decimal("8.00"))  # 80 %: its share
+    assert engine.evaluate_all(now).opened == 1
+    assert engine.evaluate_all(now).opened == 0  # once per incident
+    assert "Daily spend" in mail.outbox[0].body
+    assert "80%" in mail.outbox[0].body
+    usage.delete()  # a new period: nothing used yet
+    assert engine.evaluate_all(now).resolved == 1
+
+
+def test_a_budget_rule_share_is_a_percentage(mail_channel) -> None:
+    with pytest.raises(ValidationError):
+        rule("budget", mail_channel, threshold=Decimal(150))
 
 
 def test_a_credential_rule_warns_before_expiry_and_on_a_refused_key(sandbox, mail_channel) -> None:
