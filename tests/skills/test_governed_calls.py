@@ -110,10 +110,13 @@ def test_nothing_unmasked_reaches_the_log_at_any_level(governed, caplog) -> None
     assert not any(s in caplog.text for s in SECRETS)
 
 
-def test_an_agent_masks_its_goal_and_tool_results_and_restores_tool_arguments(governed) -> None:
+@pytest.mark.parametrize("kind", ROUTES)
+def test_an_agent_masks_its_goal_and_restores_tool_arguments_on_every_route(
+    governed, kind
+) -> None:
     from tests.skills.test_agents import NOTE_GOAL, note_agent
 
-    note_agent(ProviderKind.AZURE_OPENAI)
+    note_agent(None if kind == ProviderKind.NOW_LLM else kind)
     _privacy()
     goal = NOTE_GOAL.replace("Caller was called back", f"Caller {EMAIL} was called back")
     run = run_agent_now("note_taker", goal)
@@ -204,6 +207,25 @@ def test_a_failing_detector_fails_the_call_closed(governed, detector) -> None:
     assert inv.status == InvocationStatus.FAILED
     assert inv.error_code == "governance_failed"
     assert "Guardian" in inv.error_message or "guardian" in inv.error_message
+    assert not OutboundRequest.objects.filter(invocation_id=inv.pk).exists()
+
+
+def test_a_budget_check_that_errors_fails_the_call_closed(governed, monkeypatch) -> None:
+    from skills.models import Budget
+    from skills.services import budgets
+
+    serve(ProviderKind.AZURE_OPENAI)
+    Budget.objects.create(name="Any", scope="instance", period="day", metric="cost", limit=5)
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise ArithmeticError("price table unreadable")
+
+    monkeypatch.setattr(budgets, "estimate", broken)  # a fault inside the control itself
+    inv = invoke_now("generic_prompt", {"prompt": "Summarize: the VPN drops."})
+    assert inv.status == InvocationStatus.FAILED
+    assert inv.error_code == "governance_failed"
+    assert "budget" in inv.error_message
+    assert "price table" not in inv.error_message
     assert not OutboundRequest.objects.filter(invocation_id=inv.pk).exists()
 
 
