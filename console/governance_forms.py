@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from skills.governance.patterns import BUILTIN_PATTERNS
 
+from skills.governance.patterns import BUILTIN_PATTERNS
 from skills.models import (
     Budget,
     DataPattern,

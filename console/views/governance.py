@@ -18,13 +18,13 @@ from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
-from skills.governance.custom import try_pattern
-from skills.governance.errors import GovernanceError
-from skills.governance.patterns import BUILTIN_PATTERNS
 
 from console import governance_forms as gf
 from core.access import requires
 from core.roles import has_capability
+from skills.governance.custom import try_pattern
+from skills.governance.errors import GovernanceError
+from skills.governance.patterns import BUILTIN_PATTERNS
 from skills.models import (
     Budget,
     DataPattern,

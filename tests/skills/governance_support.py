@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from skills.governance.guardian import Finding
-
 from providers.models import Provider
 from skills.choices import PolicyScope
+from skills.governance.guardian import Finding
 from skills.models import ModelProviderPolicy, Skill
 
 
