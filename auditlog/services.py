@@ -47,6 +47,8 @@ AUDITED_MODELS: tuple[str, ...] = (
     "skills.PrivacyPolicy",
     "skills.ProviderAllowance",
     "skills.Budget",
+    "monitoring.AlertRule",
+    "monitoring.Channel",
 )
 
 # Written by health checks and timestamps, not by an administrator: never a configuration change.

@@ -1,7 +1,7 @@
 """`make bench`: measure the console against DESIGN.md's performance targets.
 
 Usage: python -m bench [section ...]   (sections: overhead, peer, storage, throughput, memory,
-logscale, governance; default: all but memory, which throughput also measures)
+logscale, governance, reports; default: all but memory, which throughput also measures)
 Prints one table and writes it, with the machine's description, to bench/results.md (not with
 --no-save, for short trial runs).
 
@@ -130,13 +130,22 @@ def _kept_notes() -> str:
     return text[text.index(KEEP_MARKER) :] if KEEP_MARKER in text else ""
 
 
-SECTIONS = ("overhead", "peer", "storage", "throughput", "memory", "logscale", "governance")
+SECTIONS = (
+    "overhead",
+    "peer",
+    "storage",
+    "throughput",
+    "memory",
+    "logscale",
+    "governance",
+    "reports",
+)
 DEFAULT_SECTIONS = [s for s in SECTIONS if s != "memory"]
 
 
 def _runner(name: str):
     """The section's run(ctx); imported once Django is set up."""
-    from bench import governance, logscale, overhead, peer, storage, throughput
+    from bench import governance, logscale, overhead, peer, reports, storage, throughput
 
     return {
         "overhead": overhead.run,
@@ -146,6 +155,7 @@ def _runner(name: str):
         "memory": lambda ctx: throughput.run(ctx, memory_only=True),
         "logscale": logscale.run,
         "governance": governance.run,
+        "reports": reports.run,
     }[name]
 
 

@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("auditlog.api.urls")),
     path("", include("providers.api.urls")),
     path("", include("skills.api.urls")),
+    path("", include("monitoring.api.urls")),
     path("", include("console.api.urls")),
     path(
         "schema/",

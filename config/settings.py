@@ -110,6 +110,13 @@ if OUTBOUND_LOG_LEVEL not in {"basic", "elevated", "all"}:
 OUTBOUND_LOG_BODY_LIMIT = env.int("OUTBOUND_LOG_BODY_LIMIT", default=100 * 1024)
 BYOK_RETENTION_DAYS = env.int("BYOK_RETENTION_DAYS", default=180)
 
+# Alerts by e-mail: EMAIL_URL as django-environ reads it (smtp+tls://user:pass@host:587);
+# by default mail is written to the process's console.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="byok-console@localhost")
+# The bearer token a Prometheus scraper presents at /metrics; unset closes the endpoint.
+BYOK_METRICS_TOKEN = env("BYOK_METRICS_TOKEN", default="")
+
 # Execution engine tunables (see skills/services/config.py for what each one governs).
 SKILLS_MAX_ATTEMPTS = env.int("SKILLS_MAX_ATTEMPTS", default=4)
 SKILLS_BACKOFF_BASE = env.float("SKILLS_BACKOFF_BASE", default=0.5)
@@ -147,6 +154,7 @@ INSTALLED_APPS = [
     "providers",
     "skills",
     "auditlog",
+    "monitoring",
     "console",
     "sandbox",
 ]
@@ -341,12 +349,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Choice sets sharing a field name get stable names (version overrides and the
-    # governance settings share one instance-or-skill scope).
+    # Choice sets sharing a field name get stable names: version overrides and the
+    # governance settings share one instance-or-skill scope; runs and alert notifications
+    # both have a `status`, and the runs keep the name they had.
     "ENUM_NAME_OVERRIDES": {
         "ModelProviderPolicyScopeEnum": "skills.choices.PolicyScope",
         "VersionOverrideScopeEnum": "skills.choices.OverrideScope",
         "BudgetScopeEnum": "skills.choices.BudgetScope",
+        "DeliveryStatusEnum": "monitoring.choices.DeliveryStatus",
+        "StatusEnum": "skills.choices.InvocationStatus",
     },
 }
 # JSON through the one strict reader (duplicate keys, depth, NaN, 64-bit numbers, body

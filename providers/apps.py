@@ -10,4 +10,4 @@ class ProvidersConfig(AppConfig):
     def ready(self) -> None:
         # Register this app's Celery tasks in every process, not only in workers: services
         # publish tasks by name (skills.services.dispatch), never by importing them.
-        from providers import checks, tasks  # noqa: F401
+        from providers import checks, signals, tasks  # noqa: F401

@@ -98,6 +98,21 @@ class OutboundFilterForm(forms.Form):
             )
         return conn
 
+    def clean_host(self) -> list[str] | None:
+        """The hosts containing the text typed (`queries.hosts_containing`), so the rows are
+        then found by the host index; none found is an empty list, which matches no row."""
+        fragment = self.cleaned_data.get("host")
+        if not fragment:
+            return None
+        hosts = queries.hosts_containing(fragment, limit=queries.MAX_MATCHING_HOSTS + 1)
+        if len(hosts) > queries.MAX_MATCHING_HOSTS:
+            raise forms.ValidationError(
+                "More than %(most)s hosts contain this; type more of the name.",
+                code="invalid",
+                params={"most": queries.MAX_MATCHING_HOSTS},
+            )
+        return hosts
+
     def clean_since(self) -> datetime | None:
         return _in_utc(self.cleaned_data.get("since"))
 
@@ -125,16 +140,37 @@ class OutboundRequestFilter(django_filters.FilterSet):
     route = django_filters.ChoiceFilter(
         choices=Route.choices, label="Route", empty_label="Any route"
     )
-    host = django_filters.CharFilter(label="Host", max_length=255)
+    host = django_filters.CharFilter(
+        label="Host contains",
+        max_length=255,
+        help_text="Any part of the host name, e.g. openai.azure.com or a resource name.",
+    )
+    path = django_filters.CharFilter(
+        label="Path contains", max_length=200, help_text="e.g. /chat/completions"
+    )
     status_code = IntegerFilter(label="Status code", min_value=100, max_value=599)
     purpose = django_filters.ChoiceFilter(
         choices=Purpose.choices, label="Purpose", empty_label="Any purpose"
     )
     invocation = django_filters.UUIDFilter(field_name="invocation_id", label="Invocation")
-    since = django_filters.DateTimeFilter(field_name="created_at", lookup_expr="gte", label="Since")
-    until = django_filters.DateTimeFilter(field_name="created_at", lookup_expr="lt", label="Until")
+    # The browser's own date picker; ISO 8601 text (with an offset) is taken too, by the API.
+    since = django_filters.DateTimeFilter(
+        field_name="created_at",
+        lookup_expr="gte",
+        label="Since",
+        help_text="UTC",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}),
+    )
+    until = django_filters.DateTimeFilter(
+        field_name="created_at",
+        lookup_expr="lt",
+        label="Until",
+        help_text="UTC",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}),
+    )
 
-    TIME_WINDOW = ("since", "until")
+    # Filters that are not an exact column value, handed to `queries.filtered` by name.
+    NOT_EXACT = ("since", "until", "path")
 
     class Meta:
         model = OutboundRequest
@@ -148,10 +184,14 @@ class OutboundRequestFilter(django_filters.FilterSet):
         exact = {
             self.filters[name].field_name: value
             for name, value in data.items()
-            if name not in self.TIME_WINDOW
+            if name not in self.NOT_EXACT
         }
         return queries.filtered(
-            exact, since=data.get("since"), until=data.get("until"), base=queryset
+            exact,
+            since=data.get("since"),
+            until=data.get("until"),
+            path=data.get("path") or "",
+            base=queryset,
         )
 
 

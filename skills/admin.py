@@ -242,6 +242,8 @@ class UsageDailyAdmin(ReadOnlyModelAdmin):
     list_display = [
         "day",
         "provider",
+        "connection",
+        "skill",
         "model",
         "route",
         "invocations",
@@ -252,7 +254,7 @@ class UsageDailyAdmin(ReadOnlyModelAdmin):
     ]
     list_filter = ["route", "provider"]
     search_fields = ["model"]
-    list_select_related = ["provider"]
+    list_select_related = ["provider", "connection", "skill"]
     date_hierarchy = "day"
 
 

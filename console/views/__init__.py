@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from console.views.alerts import alert_history, alerts, channel_edit, channel_test, rule_edit
 from console.views.aliases import alias_list, alias_map, alias_map_form
 from console.views.audit import audit_list
 from console.views.auth import AdminLoginView, LoginView
@@ -18,34 +19,52 @@ from console.views.governance import (
     settings_remove,
 )
 from console.views.integrations import dashboard, provider_card, switch_mode
-from console.views.logs import invocation_detail, invocations, outbound_detail, validation
+from console.views.logs import (
+    invocation_detail,
+    invocations,
+    outbound_detail,
+    validation,
+    validation_share,
+)
 from console.views.model_providers import model_provider_deactivate, model_providers
+from console.views.reports import health_detail, health_list, overview, usage, usage_csv
 from console.views.skills import skill_detail, skill_list
 
 __all__ = [
     "AdminLoginView",
     "LoginView",
+    "alert_history",
+    "alerts",
     "alias_list",
     "alias_map",
     "alias_map_form",
     "audit_list",
+    "channel_edit",
+    "channel_test",
     "connection_deactivate",
     "connection_edit",
     "connection_list",
     "connection_test",
     "dashboard",
+    "health_detail",
+    "health_list",
     "invocation_detail",
     "invocations",
     "model_provider_deactivate",
     "model_providers",
     "outbound_detail",
+    "overview",
     "pattern_try",
     "provider_card",
+    "rule_edit",
     "settings_edit",
     "settings_page",
     "settings_remove",
     "skill_detail",
     "skill_list",
     "switch_mode",
+    "usage",
+    "usage_csv",
     "validation",
+    "validation_share",
 ]

@@ -3,6 +3,7 @@ generative AI log."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -18,6 +19,7 @@ from providers.choices import OutboundState
 from providers.filtersets import OutboundRequestFilter
 from providers.outbound import queries
 from providers.outbound.models import OutboundRequest
+from providers.validation import ProviderShare, account_share
 from skills.filtersets import InvocationFilter
 from skills.models import Invocation
 
@@ -55,9 +57,32 @@ def validation(request: HttpRequest) -> HttpResponse:
         "rows": outbound_cells(result.rows) if result else [],
         "next_query": next_query,
         "page_error": page_error,
+        # The own-account share loads on its own (`validation_share`), so the table's cost
+        # stays its one query; a next page shows no share.
+        "share_query": request.GET.urlencode() if not request.GET.get("cursor") else None,
     }
     template = "console/_outbound_rows.html" if request.htmx else "console/validation.html"
     return render(request, template, context)
+
+
+# The period the own-account share covers when the filters set no start.
+SHARE_DEFAULT_PERIOD = timedelta(hours=24)
+
+
+@requires("view_logs")
+def validation_share(request: HttpRequest) -> HttpResponse:
+    """Per provider, the share of requests that went to the customer's own accounts, over
+    the filters' time range (the last day when open-ended) and provider; the other filters
+    narrow the table, not the share."""
+    filterset = OutboundRequestFilter(request.GET)
+    shares: list[ProviderShare] | None = None
+    since = None
+    if filterset.is_valid():
+        filters = filterset.form.cleaned_data
+        since = filters.get("since") or timezone.now() - SHARE_DEFAULT_PERIOD
+        shares = account_share(since, filters.get("until"), filters.get("provider"))
+    context = {"shares": shares, "share_since": since}
+    return render(request, "console/_account_share.html", context)
 
 
 def outbound_cells(rows: list[OutboundRequest]) -> list[dict[str, Any]]:

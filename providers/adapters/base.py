@@ -170,3 +170,8 @@ class Adapter:
 
     def health_check(self) -> Diagnosis:
         return self.test_connection()
+
+    def account(self) -> str:
+        """The account its requests are billed to, as the outbound log records it (the
+        validation view compares the two)."""
+        return ""

@@ -70,10 +70,14 @@ def filtered(
     *,
     since: datetime | None = None,
     until: datetime | None = None,
+    path: str = "",
     base: QuerySet[OutboundRequest] | None = None,
 ) -> QuerySet[OutboundRequest]:
     """Rows of `base` (all by default) matching exact-value filters (provider/connection ids,
-    route, host, status…).
+    route, host, status…) and, if given, a `path` containing that text.
+
+    A filter's value may be a list (the hosts `hosts_containing` found): none matches
+    nothing, one is that value, several are an `IN` over the column's index.
 
     The result is ordered for `page`. One indexed filter is pinned to its (column,
     created_at, id) index (see `_pin_index`); of several, the one expected to match fewest
@@ -87,8 +91,18 @@ def filtered(
     for name, value in (filters or {}).items():
         if name not in FILTERS:
             raise ValueError(f"unknown filter {name!r}")
+        if isinstance(value, list | tuple):
+            if not value:
+                qs = qs.none()
+                continue
+            if len(value) > 1:
+                qs = qs.filter(**{f"{name}__in": list(value)})
+                continue
+            value = value[0]
         if value not in (None, ""):
             exact[name] = value
+    if path:
+        qs = qs.filter(path__contains=path)
     if since is not None:
         qs = qs.filter(created_at__gte=since)
     if until is not None:
@@ -100,6 +114,49 @@ def filtered(
     else:
         qs = qs.order_by(*KEYSET_ORDER)
     return qs.filter(**exact) if exact else qs
+
+
+# More distinct hosts than this containing the text is a fragment too short to mean anything.
+MAX_MATCHING_HOSTS = 200
+
+
+def hosts_containing(fragment: str, limit: int = MAX_MATCHING_HOSTS) -> list[str]:
+    """The distinct hosts of the log whose name contains `fragment` (case-insensitive), at
+    most `limit` of them (the caller asks one more to know there were more).
+
+    A `host LIKE '%x%'` over the log reads every row; the log holds few distinct hosts, so
+    they are found first and the rows then filtered by an `IN` the host index serves. On
+    PostgreSQL the distinct hosts come from a skip scan of that index (one index probe per
+    host, not per row); elsewhere from a plain DISTINCT. At 200,000 rows over ten hosts,
+    PostgreSQL took 0.3 ms for the skip scan and 740 ms for a DISTINCT over the column.
+    """
+    needle = fragment.strip().lower()
+    if not needle:
+        return []
+    if connection.vendor == "postgresql":
+        table = OutboundRequest._meta.db_table
+        sql = f"""
+            WITH RECURSIVE hosts(host) AS (
+                (SELECT host FROM {table} ORDER BY host LIMIT 1)
+                UNION ALL
+                SELECT (SELECT o.host FROM {table} o WHERE o.host > hosts.host
+                        ORDER BY o.host LIMIT 1)
+                FROM hosts WHERE hosts.host IS NOT NULL
+            )
+            SELECT host FROM hosts
+            WHERE host IS NOT NULL AND strpos(lower(host), %s) > 0
+            LIMIT %s
+        """  # noqa: S608 - the table name is the model's own, the text a parameter
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [needle, limit])
+            return [row[0] for row in cursor.fetchall()]
+    hosts = (
+        OutboundRequest.objects.filter(host__icontains=needle)
+        .order_by("host")
+        .values_list("host", flat=True)
+        .distinct()
+    )
+    return list(hosts[:limit])
 
 
 def _narrowest(names: list[str], values: dict[str, Any]) -> str:

@@ -6,7 +6,8 @@ from django.db import models
 from django.db.models import Q
 
 from providers.choices import Route
-from providers.models import ModelAlias, Provider
+from providers.models import Connection, ModelAlias, Provider
+from skills import latency
 from skills.choices import InvocationStatus
 from skills.models.catalog import Record, Skill, SkillVariant
 from skills.models.runs import Run
@@ -75,15 +76,25 @@ class Invocation(Run):
 
 
 class UsageDaily(models.Model):
-    """Daily totals per provider/model/route, so charts never scan raw invocations.
+    """Daily totals per provider/connection/skill/model/route, so charts never scan raw
+    invocations.
 
     Written only by `skills.services.usage.roll_up_usage`, which adds the finished
-    invocations still marked `usage_pending`; read through `usage_totals`, which also counts
-    those not yet rolled up.
+    invocations still marked `usage_pending`; read through `usage_totals` / `usage_rows`,
+    which also count those not yet rolled up. Besides the sums, each row holds a log-scale
+    latency histogram (`latency_00` … `latency_35`, see `skills.latency`) so p50/p95 over
+    any set of rows is read from summed buckets.
+
+    A connection or skill deleted later leaves its rows with an empty column (the totals
+    outlive them, as they outlive the purged invocations).
     """
 
     day = models.DateField()
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE)
+    connection = models.ForeignKey(Connection, null=True, blank=True, on_delete=models.SET_NULL)
+    skill = models.ForeignKey(
+        Skill, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     model = models.CharField(max_length=200)
     route = models.CharField(max_length=4, choices=Route.choices)
     invocations = models.PositiveIntegerField(default=0)
@@ -97,9 +108,16 @@ class UsageDaily(models.Model):
         ordering = ["-day"]
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "provider", "model", "route"], name="usage_daily_unique"
+                fields=["day", "provider", "connection", "skill", "model", "route"],
+                name="usage_daily_unique",
             )
         ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.provider_id} {self.model} {self.route}"
+
+
+# One column per latency bucket: summed by SQL like the other totals (a JSON list could not
+# be added to with one UPDATE nor summed by the database).
+for _column in latency.COLUMNS:
+    UsageDaily.add_to_class(_column, models.PositiveIntegerField(default=0, editable=False))

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from auditlog.models import AuditEvent
 from core import admin as admin_bases
+from monitoring.models import AlertRule, Channel, Incident, Notification
 from providers.choices import ConnectionOwner, ProviderKind, Route, Tier
 from providers.models import (
     AliasMapping,
@@ -61,7 +62,7 @@ from skills.models import (
     VersionOverride,
 )
 
-DOMAIN_APPS = ("providers", "skills", "auditlog")
+DOMAIN_APPS = ("providers", "skills", "auditlog", "monitoring")
 READ_ONLY = (
     "providers.OutboundRequest",
     "auditlog.AuditEvent",
@@ -73,6 +74,8 @@ READ_ONLY = (
     "skills.ConfigGeneration",
     "skills.BudgetUsage",
     "skills.BudgetReservation",
+    "monitoring.Incident",
+    "monitoring.Notification",
 )
 EDITABLE = (
     "providers.Provider",
@@ -94,6 +97,8 @@ EDITABLE = (
     "skills.PrivacyPolicy",
     "skills.ProviderAllowance",
     "skills.Budget",
+    "monitoring.Channel",
+    "monitoring.AlertRule",
 )
 
 
@@ -178,6 +183,31 @@ def world(db: None) -> dict[str, models.Model]:
         budget,
         usage,
         BudgetReservation.objects.create(usage=usage, run_id=run.pk, amount=Decimal(1)),
+    ]
+    channel = Channel(name="ops-room", kind="webhook")
+    channel.set_webhook_url("https://hooks.example.com/services/T0/B0/world-hook-secret")
+    channel.save()
+    alert_rule = AlertRule.objects.create(name="down", kind="connection_down")
+    alert_rule.channels.add(channel)
+    incident = Incident.objects.create(
+        rule=alert_rule,
+        subject="connection:1",
+        subject_label="contoso",
+        message="down",
+        opened_at=timezone.now(),
+    )
+    rows += [
+        channel,
+        alert_rule,
+        incident,
+        Notification.objects.create(
+            incident=incident,
+            channel=channel,
+            channel_name="ops-room",
+            event="opened",
+            status="sent",
+            text="down",
+        ),
     ]
     rows.append(AuditEvent.objects.order_by("id").first())
     return {row._meta.label: row for row in rows}

@@ -30,12 +30,23 @@ READ_PAGES = {
     "/settings/data-patterns/": {"admin_user", "auditor_user", "steward_user"},
     "/settings/allowed-providers/": {"admin_user", "auditor_user", "steward_user"},
     "/settings/budgets/": {"admin_user", "auditor_user", "steward_user"},
+    "/overview/": {"admin_user", "operator_user", "auditor_user", "steward_user"},
+    "/usage/": {"admin_user", "operator_user", "auditor_user", "steward_user"},
+    "/usage/export.csv": {"admin_user", "operator_user", "auditor_user", "steward_user"},
+    "/health/": {"admin_user", "operator_user", "auditor_user", "steward_user"},
+    "/alerts/": {"admin_user", "operator_user", "auditor_user", "steward_user"},
+    "/alerts/history/": {"admin_user", "operator_user", "auditor_user", "steward_user"},
+    "/alerts/rules/new/": {"admin_user"},
+    "/alerts/channels/new/": {"admin_user"},
+    "/validation/share/": {"admin_user", "operator_user", "auditor_user", "steward_user"},
 }
 WRITE_PAGES = {
     "/integrations/azure_openai/mode/": {"mode": "oem"},
     "/settings/budgets/": {"name": "x"},
     "/aliases/gpt_large/map/": {"model": "x"},
     "/skills/incident_summarization/": {"short_description": "x"},
+    "/alerts/rules/new/": {"name": "x", "kind": "connection_down", "window_minutes": "15"},
+    "/alerts/channels/new/": {"name": "x", "kind": "email", "email_to": "a@example.com"},
 }
 
 

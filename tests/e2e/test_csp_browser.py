@@ -41,6 +41,13 @@ CONSOLE_PAGES = [
     "/settings/data-patterns/",
     "/settings/allowed-providers/",
     "/settings/budgets/",
+    "/overview/",
+    "/usage/",
+    "/health/",
+    "/alerts/",
+    "/alerts/history/",
+    "/alerts/rules/new/",
+    "/alerts/channels/new/",
 ]
 ADMIN_PAGES = [
     "/django-admin/",

@@ -67,3 +67,33 @@ def test_it_is_closed_to_users_without_a_role(page, live_server, stranger) -> No
     login(page, live_server, stranger.username)
     response = page.goto(f"{live_server.url}/validation/")
     assert response.status == 403
+
+
+def test_it_filters_by_part_of_a_host_and_a_date_then_opens_a_request(
+    page, live_server, auditor_user, outbound
+) -> None:
+    login(page, live_server, auditor_user.username)
+    page.goto(f"{live_server.url}/validation/")
+    # The share loads on its own beside the table: 30 of each provider's requests, none to a
+    # connection's account (no connection is configured), so each one is listed as another.
+    share = page.locator("#account-share table")
+    share.wait_for()
+    assert "Azure OpenAI" in share.inner_text()
+    assert "contoso" in share.inner_text()
+    page.fill("input[name=host]", "openai.AZURE")
+    page.fill("input[name=since]", (timezone.now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url("**host=openai.AZURE**")
+    rows = page.locator("table.log tbody tr")
+    assert rows.count() == 30
+    assert all("contoso.openai.azure.com" in t for t in rows.all_inner_texts())
+    page.fill("input[name=since]", (timezone.now() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+    page.click("form.filters button[type=submit]")
+    page.wait_for_selector("text=No outbound requests match.")
+    page.fill("input[name=since]", "")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_selector("table.log tbody tr a")
+    page.locator("table.log tbody tr a").first.click()
+    page.wait_for_url("**/validation/*/")
+    assert "Where it went" in page.content()
+    assert "req-1" in page.content()  # the newest of the host still filtered

@@ -41,6 +41,8 @@ WRITES = [
     ("post", "/api/v1/invocations/"),
     ("post", "/api/v1/agent-runs/"),
     ("post", IMPORT),
+    ("post", "/api/v1/alert-rules/"),
+    ("post", "/api/v1/alert-channels/"),
 ]
 WRITE_IDS = [f"{m} {p}" for m, p in WRITES]
 
@@ -254,6 +256,7 @@ CONSOLE_PATHS = [
     ("get", "/invocations/{}/"),
     ("get", "/skills/{}/"),
     ("get", "/aliases/{}/map/form/"),
+    ("get", "/health/{}/"),
 ]
 
 
@@ -280,6 +283,12 @@ FILTERS = [
     ("/audit/", "page"),
     ("/validation/", "connection"),
     ("/validation/", "status_code"),
+    ("/overview/", "period"),
+    ("/usage/", "since"),
+    ("/usage/", "until"),
+    ("/usage/", "group"),
+    ("/usage/", "provider"),
+    ("/usage/export.csv", "since"),
 ]
 
 
@@ -314,6 +323,23 @@ CONSOLE_FORMS = [
     (
         "/settings/budgets/",
         ["name", "scope", "provider", "connection", "skill", "user", "period", "metric", "limit"],
+    ),
+    ("/alerts/channels/new/", ["name", "kind", "email_to", "webhook_url", "is_active"]),
+    (
+        "/alerts/rules/new/",
+        [
+            "name",
+            "kind",
+            "provider",
+            "connection",
+            "threshold",
+            "window_minutes",
+            "min_requests",
+            "expires_on",
+            "quiet_start",
+            "quiet_end",
+            "channels",
+        ],
     ),
 ]
 

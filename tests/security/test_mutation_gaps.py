@@ -25,6 +25,7 @@ from auditlog.models import AuditEvent
 from auditlog.services import AUDITED_MODELS
 from console.services.config_io import ConfigDocumentError, import_document
 from core.audit import AuditAction
+from monitoring.models import AlertRule, Channel
 from providers.choices import IntegrationMode, ProviderKind
 from providers.models import Connection, HealthCheck, ModelVersion, Provider
 from providers.outbound.models import OutboundRequest
@@ -67,6 +68,8 @@ EXPECTED_AUDITED = {
     "skills.PrivacyPolicy",
     "skills.ProviderAllowance",
     "skills.Budget",
+    "monitoring.AlertRule",
+    "monitoring.Channel",
 }
 # Every other model of the apps below, and why its rows are not configuration changes.
 NOT_AUDITED = {
@@ -81,6 +84,8 @@ NOT_AUDITED = {
     "auditlog.AuditEvent": "the audit trail itself",
     "skills.BudgetUsage": "budget counters that calls move",
     "skills.BudgetReservation": "what running calls hold against a budget",
+    "monitoring.Incident": "what the alert rules found: opened and resolved by evaluation",
+    "monitoring.Notification": "the record of each notification sent",
 }
 # A field of each audited model that an administrator may change, and a new value for it.
 CHANGES: dict[str, tuple[str, Any]] = {
@@ -102,6 +107,8 @@ CHANGES: dict[str, tuple[str, Any]] = {
     "skills.PrivacyPolicy": ("is_active", None),
     "skills.ProviderAllowance": ("is_active", None),
     "skills.Budget": ("soft_percent", 55),
+    "monitoring.AlertRule": ("is_active", None),
+    "monitoring.Channel": ("email_to", "ops@example.com"),
 }
 
 
@@ -114,7 +121,7 @@ def test_every_model_is_either_audited_or_said_why_not() -> None:
     """A new model must be placed: audited, or listed above with its reason."""
     labels = {
         m._meta.label
-        for app in ("core", "providers", "skills", "auditlog")
+        for app in ("core", "providers", "skills", "auditlog", "monitoring")
         for m in apps.get_app_config(app).get_models()
     }
     assert labels == EXPECTED_AUDITED | set(NOT_AUDITED)
@@ -150,6 +157,10 @@ def _one_row(label: str) -> models.Model:
         return Budget.objects.create(
             name="Instance", scope="instance", period="day", metric="cost", limit=10
         )
+    if model is Channel:
+        return Channel.objects.create(name="ops", kind="email", email_to="oncall@example.com")
+    if model is AlertRule:
+        return AlertRule.objects.create(name="down", kind="connection_down")
     raise AssertionError(f"no {label} row to change")
 
 

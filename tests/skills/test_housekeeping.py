@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from providers.outbound.models import OutboundRequest
+from skills import latency
 from skills.choices import InvocationStatus, RateLimitResource, RateLimitRuleType
 from skills.models import Invocation, ModelPrice, RateLimitRule, UsageDaily
 from skills.services.errors import RateLimitExceeded
@@ -130,6 +131,8 @@ def test_it_rolls_pending_usage_up_once_and_totals_count_what_is_not_rolled_up(
     expected_today = {
         "day": day,
         "provider_id": world.azure.pk,
+        "connection_id": None,
+        "skill_id": world.skill.pk,
         "model": "gpt4o-prod",
         "route": "byok",
         "invocations": 40,
@@ -137,6 +140,7 @@ def test_it_rolls_pending_usage_up_once_and_totals_count_what_is_not_rolled_up(
         "prompt_tokens": 400,
         "completion_tokens": 200,
         "cost": Decimal("0.040000"),
+        **dict.fromkeys(latency.COLUMNS, 0),  # these never called a provider
     }
     assert usage_totals(day_from=day) == [expected_today]  # all pending, counted live
 
