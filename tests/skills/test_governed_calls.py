@@ -111,9 +111,7 @@ def test_nothing_unmasked_reaches_the_log_at_any_level(governed, caplog) -> None
 
 
 @pytest.mark.parametrize("kind", ROUTES)
-def test_an_agent_masks_its_goal_and_restores_tool_arguments_on_every_route(
-    governed, kind
-) -> None:
+def test_an_agent_masks_its_goal_and_restores_tool_arguments_on_every_route(governed, kind) -> None:
     from tests.skills.test_agents import NOTE_GOAL, note_agent
 
     note_agent(None if kind == ProviderKind.NOW_LLM else kind)
