@@ -30,6 +30,12 @@ from console.views.logs import (
 from console.views.model_providers import model_provider_deactivate, model_providers
 from console.views.reports import health_detail, health_list, overview, usage, usage_csv
 from console.views.skills import skill_detail, skill_list
+from console.views.versions import (
+    version_instance,
+    version_list,
+    version_skills,
+    version_target_remove,
+)
 
 __all__ = [
     "AdminLoginView",
@@ -69,4 +75,8 @@ __all__ = [
     "usage_csv",
     "validation",
     "validation_share",
+    "version_instance",
+    "version_list",
+    "version_skills",
+    "version_target_remove",
 ]
