@@ -57,7 +57,7 @@ def _page(
         "skills": versions.skill_versions(),
         "bulk": bulk,
         "instance": instance,
-        "checked": {int(pk) for pk in ticked if pk.isdigit()},
+        "checked": set(ticked),  # compared as text: a posted value is never converted
         "history": history,
     }
     return render(request, "console/versions.html", context, status=status)
