@@ -32,6 +32,7 @@ CONSOLE_PAGES = [
     "/connections/new/",
     "/aliases/",
     "/model-providers/",
+    "/versions/",
     "/skills/",
     "/invocations/",
     "/validation/",

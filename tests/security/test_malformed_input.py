@@ -314,6 +314,8 @@ CONSOLE_FORMS = [
     ("/integrations/azure_openai/mode/", ["mode"]),
     ("/aliases/gpt_large/map/", ["connection", "model"]),
     ("/model-providers/", ["scope", "skill_group", "skill", "provider", "fallback", "overwrite"]),
+    ("/versions/instance/", ["provider", "model_version"]),
+    ("/versions/skills/", ["skills", "model_version"]),
     ("/connections/new/", ["name", "provider", "timeout_seconds", "endpoint", "secret_api_key"]),
     ("/settings/guardian/", ["scope", "skill", "kind", "mode", "detector"]),
     ("/settings/privacy/", ["name", "scope", "skill", "provider", "patterns", "name_fields"]),
