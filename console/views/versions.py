@@ -15,6 +15,7 @@ from auditlog.presentation import with_words
 from console.version_forms import InstanceTargetForm, SkillTargetsForm
 from core.access import requires
 from skills.services import versions
+from skills.services.resolution import provider_for
 
 HISTORY = 30
 
@@ -31,7 +32,8 @@ def _provider_rows(bound: InstanceTargetForm | None = None) -> list[dict]:
     posted = bound.cleaned_data.get("provider") if bound is not None else None
     rows = []
     for row in versions.overview():
-        form = InstanceTargetForm(provider=row.provider)
+        current = {"model_version": row.target.model_version_id} if row.target else {}
+        form = InstanceTargetForm(provider=row.provider, initial=current)
         if bound is not None and posted == row.provider:
             form = bound
         rows.append({"row": row, "form": form})
@@ -111,9 +113,17 @@ def version_skills(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             _refused(form, exc)
         else:
+            elsewhere = sum(1 for o in done if provider_for(o.skill) != version.provider)
+            note = (
+                f" {elsewhere} of them are served by another provider now: their target "
+                f"applies when {version.provider.name} serves them."
+                if elsewhere
+                else ""
+            )
             messages.success(
                 request,
-                f"{len(done)} skill(s) now target {version.name} on {version.provider.name}.",
+                f"{len(done)} skill(s) now target {version.name} on {version.provider.name}."
+                + note,
             )
             return redirect("versions")
     return _page(request, bulk=form, status=400)

@@ -56,7 +56,11 @@ class ProviderVersions:
 @dataclass
 class SkillVersion:
     """An active skill, the provider serving it, its default version (the primary alias of its
-    tier on that provider), its own target, and the version its calls use on the OEM route."""
+    tier on that provider), its own target, and the version its calls use on the OEM route.
+
+    A skill may also hold targets for providers that do not serve it now (`waiting`): they
+    apply once policy moves the skill there, so the page shows them and lets them be removed.
+    """
 
     skill: Skill
     provider: Provider | None
@@ -64,6 +68,7 @@ class SkillVersion:
     own: VersionOverride | None  # the skill's own target for that provider
     effective: ModelVersion | None
     source: str
+    waiting: list[VersionOverride] = field(default_factory=list)
 
 
 def overview() -> list[ProviderVersions]:
@@ -105,9 +110,9 @@ def skill_versions() -> list[SkillVersion]:
         ).select_related("default_version")
     }
     overrides = list(
-        VersionOverride.objects.filter(is_active=True, model_version__isnull=False).select_related(
-            "model_version"
-        )
+        VersionOverride.objects.filter(is_active=True, model_version__isnull=False)
+        .select_related("model_version", "provider")
+        .order_by("provider__name")
     )
     rows = []
     for skill in Skill.objects.filter(is_active=True).order_by("name"):
@@ -115,18 +120,13 @@ def skill_versions() -> list[SkillVersion]:
         provider = policy.provider if policy else None
         alias = aliases.get((provider.pk, skill.tier)) if provider else None
         default = alias.default_version if alias else None
-        own = next(
-            (
-                o
-                for o in overrides
-                if provider and (o.skill_id, o.provider_id) == (skill.pk, provider.pk)
-            ),
-            None,
-        )
+        mine = [o for o in overrides if o.skill_id == skill.pk]
+        own = next((o for o in mine if provider and o.provider_id == provider.pk), None)
         effective, source = default, "default" if default else ""
         if applicable := _applicable(skill, provider, overrides):
             effective, source = applicable[0][0].model_version, applicable[0][1]
-        rows.append(SkillVersion(skill, provider, default, own, effective, source))
+        waiting = [o for o in mine if o is not own]
+        rows.append(SkillVersion(skill, provider, default, own, effective, source, waiting))
     return rows
 
 

@@ -238,3 +238,21 @@ def test_the_page_is_closed_to_roles_without_configuration_access(
 ) -> None:
     client.force_login(request.getfixturevalue(who))
     assert client.get(URL).status_code == 403
+
+
+def test_a_target_for_a_provider_not_serving_the_skill_waits_and_says_so(
+    demo, admin: Client
+) -> None:
+    skill = _skills(1)[0]
+    gemini = _provider(ProviderKind.GOOGLE_GEMINI)
+    activate_policy(PolicyScope.SKILL, gemini, skill=skill)
+    response = admin.post(
+        URL + "skills/", {"skills": [skill.pk], "model_version": _version("gpt-5").pk}
+    )
+    assert response.status_code == 302
+    html = admin.get(URL).content.decode()
+    assert "1 of them are served by another provider now" in html
+    row = next(r for r in admin.get(URL).context["skills"] if r.skill == skill)
+    assert row.own is None
+    assert [o.model_version.name for o in row.waiting] == ["gpt-5"]
+    assert "gpt-5 when Azure OpenAI serves it" in html
