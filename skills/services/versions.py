@@ -25,8 +25,14 @@ from skills.choices import OverrideScope
 from skills.models import ModelProviderPolicy, Skill, VersionOverride
 from skills.services.resolution import choose_policy
 
-# The overview's groups, in the order the page shows them (retired versions are history).
-GROUPS = (VersionStatus.ACTIVE, VersionStatus.RETIRING, VersionStatus.DEPRECATED)
+# The overview's groups, in the order the page shows them; retired versions last, kept in
+# sight because an alias may still name one as its default.
+GROUPS = (
+    VersionStatus.ACTIVE,
+    VersionStatus.RETIRING,
+    VersionStatus.DEPRECATED,
+    VersionStatus.RETIRED,
+)
 
 
 def selectable_versions() -> QuerySet[ModelVersion]:
@@ -51,6 +57,10 @@ class ProviderVersions:
     aliases: list[ModelAlias]
     target: VersionOverride | None
     offered: list[ModelVersion] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return sum(len(versions) for _, versions in self.groups)
 
 
 @dataclass

@@ -256,3 +256,32 @@ def test_a_target_for_a_provider_not_serving_the_skill_waits_and_says_so(
     assert row.own is None
     assert [o.model_version.name for o in row.waiting] == ["gpt-5"]
     assert "gpt-5 when Azure OpenAI serves it" in html
+
+
+def test_an_htmx_post_without_a_version_returns_the_card_with_its_error(
+    demo, admin: Client
+) -> None:
+    azure = _provider()
+    response = admin.post(URL + "instance/", {"provider": azure.pk}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200  # htmx swaps only 2xx answers
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="instance-azure_openai"')
+    assert "This field is required." in html
+    assert not VersionOverride.objects.exists()
+
+
+def test_an_empty_catalogue_says_what_to_do_next(admin: Client) -> None:
+    html = admin.get(URL).content.decode()
+    assert "load the catalogue with <code>manage.py seed_catalog</code>" in html
+    assert "No active skills: activate one on" in html
+
+
+def test_a_retired_version_is_listed_but_not_offered(demo, admin: Client) -> None:
+    version = _version("gpt-4.1-mini")
+    ModelVersion.objects.filter(pk=version.pk).update(status=VersionStatus.RETIRED)
+    response = admin.get(URL)
+    azure = next(
+        p["row"] for p in response.context["providers"] if p["row"].provider.kind == "azure_openai"
+    )
+    assert version in dict(azure.groups)["Retired"]
+    assert version not in azure.offered
