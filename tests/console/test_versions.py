@@ -285,3 +285,10 @@ def test_a_retired_version_is_listed_but_not_offered(demo, admin: Client) -> Non
     )
     assert version in dict(azure.groups)["Retired"]
     assert version not in azure.offered
+
+
+def test_an_unknown_provider_is_refused_and_said(demo, admin: Client) -> None:
+    response = admin.post(URL + "instance/", {"provider": "999999", "model_version": "1"})
+    assert response.status_code == 400
+    assert "The target was not saved" in response.content.decode()
+    assert not VersionOverride.objects.exists()
