@@ -33,6 +33,7 @@ CONSOLE_PAGES = [
     "/aliases/",
     "/model-providers/",
     "/skills/",
+    "/skills/incident_summarization/prompts/",
     "/invocations/",
     "/validation/",
     "/audit/",
