@@ -35,6 +35,7 @@ urlpatterns = [
     path("skills/<slug:key>/prompts/draft/", views.prompt_draft_new, name="prompt_draft_new"),
     path("skills/<slug:key>/prompts/<int:pk>/", views.prompt_variant, name="prompt_variant"),
     path("skills/<slug:key>/prompts/<int:pk>/try/", views.prompt_try, name="prompt_try"),
+    path("skills/<slug:key>/prompts/<int:pk>/run/", views.prompt_run, name="prompt_run"),
     path(
         "skills/<slug:key>/prompts/<int:pk>/publish/", views.prompt_publish, name="prompt_publish"
     ),

@@ -14,10 +14,14 @@ from django.views.decorators.http import require_POST
 from console.prompt_forms import DraftForm, NewDraftForm, try_form
 from core.access import requires
 from core.roles import has_capability
-from skills.choices import VariantStatus
+from skills.choices import Source, VariantStatus
 from skills.models import Skill, SkillVariant
 from skills.services import variants
 from skills.services.errors import SkillError
+from skills.services.invocations import create_invocation, wait_for
+
+# As on the skill's page: a quick answer shows at once, a longer one follows live.
+RUN_WAIT_SECONDS = 1.0
 
 STATUS_ORDER = Case(
     When(status=VariantStatus.DRAFT, then=Value(0)),
@@ -85,6 +89,7 @@ def _page(
         "diff": variants.diff(published, variant) if published and published != variant else [],
         "variables": variants.variables(variant),
         "can_configure": can_configure,
+        "can_run": has_capability(request.user, "run"),
         "editable": editable,
         "form": form,
         "try_form": extra.pop("try_form", None) or try_form(variant.skill),
@@ -140,15 +145,35 @@ def _transition(request: HttpRequest, variant: SkillVariant, change: Any) -> Htt
 def prompt_try(request: HttpRequest, key: str, pk: int) -> HttpResponse:
     """The system and user prompt this version would send for a sample input (htmx swaps the
     result in beside the form); nothing is sent to a provider and nothing is saved."""
-    variant = _variant(key, pk)
+    return _try(request, _variant(key, pk), run=False)
+
+
+@requires("run")
+@require_POST
+def prompt_run(request: HttpRequest, key: str, pk: int) -> HttpResponse:
+    """Try it for real: the skill runs on this version (a draft included) through the usual
+    route, governance and budgets, logged like any run; the result panel follows it live."""
+    return _try(request, _variant(key, pk), run=True)
+
+
+def _try(request: HttpRequest, variant: SkillVariant, *, run: bool) -> HttpResponse:
     form = try_form(variant.skill, request.POST)
     result: dict[str, Any] = {"tried": True}
     if form.is_valid():
+        record = form.cleaned_data.get("record")
         data = {k: v for k, v in form.cleaned_data.items() if k != "record" and v not in ("", None)}
         try:
-            result["system"], result["prompt"] = variants.dry_render(
-                variant, data, form.cleaned_data.get("record")
-            )
+            result["system"], result["prompt"] = variants.dry_render(variant, data, record)
+            if run:
+                created = create_invocation(
+                    variant.skill.key,
+                    data,
+                    user=request.user,
+                    source=Source.UI,
+                    record=record,
+                    variant=variant,
+                )
+                result["invocation"] = wait_for(created.pk, RUN_WAIT_SECONDS)
         except SkillError as exc:
             result["error"] = exc.message
     else:

@@ -130,6 +130,7 @@ CONSOLE: dict[str, dict[str, str]] = {
     "prompt_draft_new": {"post": "configure"},
     "prompt_variant": {"get": "view_config", "post": "configure"},
     "prompt_try": {"post": "view_config"},
+    "prompt_run": {"post": "run"},
     "prompt_publish": {"post": "configure"},
     "prompt_rollback": {"post": "configure"},
     "invocations": {"get": "view_logs"},
