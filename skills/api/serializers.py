@@ -115,6 +115,14 @@ class SkillVariantSerializer(CleanModelSerializer):
                 attrs["created_by"] = request.user
         return super().validate(attrs)
 
+    def prepare(self, obj: Any, attrs: dict[str, Any]) -> None:
+        """The checks the console's editor applies: field errors before the row's own."""
+        if obj.skill_id is None:
+            return
+        errors = variants.check_variant(obj)
+        if errors:
+            raise serializers.ValidationError(errors)
+
 
 class ModelProviderPolicySerializer(CleanModelSerializer):
     skill = _skill_field(required=False, allow_null=True)

@@ -221,3 +221,18 @@ def test_an_operator_reads_and_tries_but_sees_no_editor(client, operator_user, l
 
 def test_it_answers_404_for_a_variant_of_another_skill(admin, live) -> None:
     assert admin.get(f"/skills/sentiment_analysis/prompts/{live.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [({"template": "Hi {{ ghost }}"}, "template"), ({"temperature": "2.5"}, "temperature")],
+)
+def test_the_api_answers_a_bad_variant_with_the_same_field_errors(
+    client, admin_user, live, changes, field
+) -> None:
+    client.force_login(admin_user)
+    body = {"skill": KEY, "template": "{{ description }}", "name": "api"} | changes
+    response = client.post("/api/v1/skill-variants/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert set(response.json()) == {field}
+    assert not SkillVariant.objects.filter(name="api").exists()
