@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpRequest, HttpResponse
@@ -60,7 +61,14 @@ def prompt_draft_new(request: HttpRequest, key: str) -> HttpResponse:
     form = NewDraftForm(skill, request.POST)
     if not form.is_valid():
         return _list_page(request, skill, status=400, draft_errors=form.errors["source"])
-    draft = variants.create_draft(form.cleaned_data["source"], user=request.user)
+    source = form.cleaned_data["source"]
+    if (draft := variants.open_draft(source)) is not None:
+        messages.info(
+            request,
+            f"Draft v{draft.version} is already open for this variant: edit it, or publish it "
+            f"before starting another from v{source.version}.",
+        )
+    draft = variants.create_draft(source, user=request.user)
     return redirect("prompt_variant", key=skill.key, pk=draft.pk)
 
 
@@ -111,8 +119,8 @@ def prompt_variant(request: HttpRequest, key: str, pk: int) -> HttpResponse:
         try:
             variants.update_draft(variant, form.cleaned_data)
         except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, messages)
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
         except variants.VariantStateError as exc:
             form.add_error(None, str(exc))
         else:

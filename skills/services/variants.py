@@ -106,6 +106,12 @@ def published_of(variant: SkillVariant) -> SkillVariant | None:
     return SkillVariant.objects.filter(_same_scope(variant), status=VariantStatus.PUBLISHED).first()
 
 
+def open_draft(variant: SkillVariant) -> SkillVariant | None:
+    """The draft being edited among the variant's versions, if there is one."""
+    drafts = SkillVariant.objects.filter(_same_scope(variant), status=VariantStatus.DRAFT)
+    return drafts.order_by("-version").first()
+
+
 @transaction.atomic
 def create_draft(source: SkillVariant, user: Any = None) -> SkillVariant:
     """A new draft copying `source` (usually the published version), numbered after the last.
@@ -113,8 +119,7 @@ def create_draft(source: SkillVariant, user: Any = None) -> SkillVariant:
     One draft per (skill, provider, name) at a time: an existing draft is returned instead,
     so two administrators do not fork the text without knowing.
     """
-    existing = SkillVariant.objects.filter(_same_scope(source), status=VariantStatus.DRAFT)
-    draft = existing.order_by("-version").first()
+    draft = open_draft(source)
     if draft is not None:
         return draft
     draft = SkillVariant(

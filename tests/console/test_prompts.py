@@ -68,8 +68,10 @@ def test_it_creates_a_draft_copying_the_published_version(admin, admin_user, liv
     assert draft.system_prompt == live.system_prompt
     assert not draft.is_default
     assert draft.created_by == admin_user
-    # a second request opens the same draft rather than forking another
+    # a second request opens the same draft rather than forking another, and says so
     assert _draft(admin, live).pk == draft.pk
+    page = admin.get(f"{BASE}{draft.pk}/").content.decode()
+    assert f"Draft v{draft.version} is already open" in page
 
 
 def test_it_saves_a_draft_and_leaves_the_published_version_alone(admin, live) -> None:
