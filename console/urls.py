@@ -39,6 +39,19 @@ urlpatterns = [
     path("aliases/<slug:key>/map/form/", views.alias_map_form, name="alias_map_form"),
     path("skills/", views.skill_list, name="skills"),
     path("skills/<slug:key>/", views.skill_detail, name="skill_detail"),
+    path("skills/<slug:key>/prompts/", views.prompts, name="skill_prompts"),
+    path("skills/<slug:key>/prompts/draft/", views.prompt_draft_new, name="prompt_draft_new"),
+    path("skills/<slug:key>/prompts/<int:pk>/", views.prompt_variant, name="prompt_variant"),
+    path("skills/<slug:key>/prompts/<int:pk>/try/", views.prompt_try, name="prompt_try"),
+    path("skills/<slug:key>/prompts/<int:pk>/run/", views.prompt_run, name="prompt_run"),
+    path(
+        "skills/<slug:key>/prompts/<int:pk>/publish/", views.prompt_publish, name="prompt_publish"
+    ),
+    path(
+        "skills/<slug:key>/prompts/<int:pk>/rollback/",
+        views.prompt_rollback,
+        name="prompt_rollback",
+    ),
     path("invocations/", views.invocations, name="invocations"),
     path("invocations/<uuid:pk>/", views.invocation_detail, name="invocation_detail"),
     path("invocations/<uuid:pk>/live/", views.invocation_live, name="invocation_live"),

@@ -28,6 +28,15 @@ from console.views.logs import (
     validation_share,
 )
 from console.views.model_providers import model_provider_deactivate, model_providers
+from console.views.prompts import (
+    prompt_draft_new,
+    prompt_publish,
+    prompt_rollback,
+    prompt_run,
+    prompt_try,
+    prompt_variant,
+    prompts,
+)
 from console.views.reports import health_detail, health_list, overview, usage, usage_csv
 from console.views.skills import skill_detail, skill_list
 from console.views.versions import (
@@ -63,6 +72,13 @@ __all__ = [
     "outbound_detail",
     "overview",
     "pattern_try",
+    "prompt_draft_new",
+    "prompt_publish",
+    "prompt_rollback",
+    "prompt_run",
+    "prompt_try",
+    "prompt_variant",
+    "prompts",
     "provider_card",
     "rule_edit",
     "settings_edit",

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import MultipleObjectsReturned
-from django.db.models import Max
 from rest_framework import serializers
 
 from core.api import CleanModelSerializer, SlugRelatedField, request_of
 from providers.api.serializers import ProviderKindField
-from providers.models import ModelVersion, Provider
+from providers.models import ModelVersion
 from skills.choices import VariantStatus
 from skills.models import (
     Agent,
@@ -24,6 +23,7 @@ from skills.models import (
     SkillVariant,
     VersionOverride,
 )
+from skills.services import variants
 
 
 def _provider_field(**kwargs: Any) -> ProviderKindField:
@@ -107,7 +107,7 @@ class SkillVariantSerializer(CleanModelSerializer):
                         {name: ["Fixed once the draft exists; create a new draft instead."]}
                     )
         else:
-            attrs["version"] = _next_version(
+            attrs["version"] = variants.next_version(
                 attrs["skill"], attrs.get("provider"), attrs.get("name", "default")
             )
             request = request_of(self)
@@ -115,12 +115,13 @@ class SkillVariantSerializer(CleanModelSerializer):
                 attrs["created_by"] = request.user
         return super().validate(attrs)
 
-
-def _next_version(skill: Skill, provider: Provider | None, name: str) -> int:
-    latest = SkillVariant.objects.filter(skill=skill, provider=provider, name=name).aggregate(
-        v=Max("version")
-    )["v"]
-    return (latest or 0) + 1
+    def prepare(self, obj: Any, attrs: dict[str, Any]) -> None:
+        """The checks the console's editor applies: field errors before the row's own."""
+        if obj.skill_id is None:
+            return
+        errors = variants.check_variant(obj)
+        if errors:
+            raise serializers.ValidationError(errors)
 
 
 class ModelProviderPolicySerializer(CleanModelSerializer):

@@ -11,7 +11,6 @@ from rest_framework.response import Response
 
 from core.api import CrudViewSet, ReadOnlyViewSet, ReadUpdateViewSet
 from skills import filtersets
-from skills.api import variant_versions
 from skills.api.serializers import (
     AgentSerializer,
     ModelProviderPolicySerializer,
@@ -21,6 +20,7 @@ from skills.api.serializers import (
 )
 from skills.choices import VariantStatus
 from skills.models import Agent, ModelProviderPolicy, Skill, SkillVariant, VersionOverride
+from skills.services import variants
 
 
 class SkillViewSet(ReadUpdateViewSet):
@@ -49,20 +49,20 @@ class SkillVariantViewSet(CrudViewSet):
     @action(detail=True, methods=["post"])
     def publish(self, request: Request, pk: str | None = None) -> Response:
         """Make this draft live; the previously published version is archived."""
-        return self._transition(variant_versions.publish)
+        return self._transition(variants.publish)
 
     @extend_schema(request=None, responses=SkillVariantSerializer)
     @action(detail=True, methods=["post"])
     def rollback(self, request: Request, pk: str | None = None) -> Response:
         """Make this archived version live again; the current one is archived."""
-        return self._transition(variant_versions.rollback)
+        return self._transition(variants.rollback)
 
     def _transition(self, change: object) -> Response:
         variant = self.get_object()
         try:
             with self.audited():
                 variant = change(variant)  # type: ignore[operator]
-        except variant_versions.VariantStateError as exc:
+        except variants.VariantStateError as exc:
             raise ValidationError({"status": [str(exc)]}) from exc
         return Response(self.get_serializer(variant).data)
 

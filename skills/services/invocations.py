@@ -12,7 +12,7 @@ import functools
 import logging
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -24,7 +24,7 @@ from core import unitofwork
 from core.errors import ErrorCode
 from providers.choices import Purpose
 from skills.choices import InvocationStatus, Source
-from skills.models import Invocation, Record, Skill
+from skills.models import Invocation, Record, Skill, SkillVariant
 from skills.services import budgets, governance, idempotency, lifecycle
 from skills.services.errors import InputError, ResolutionError, SkillError
 from skills.services.execution import (
@@ -82,12 +82,16 @@ def create_invocation(
     idempotency_key: str | None = None,
     record: Record | None = None,
     publish: bool = True,
+    variant: SkillVariant | None = None,
 ) -> Invocation:
     """Validate, rate-limit and write a queued invocation; publish its task after commit.
 
     With an `idempotency_key`, the first invocation of the same user and key is returned
     instead of a new one (a retried POST runs the skill once), if it was asked for the same
     skill, input and record; otherwise `IdempotencyKeyReused` is raised.
+
+    With a `variant` (any version of the skill's prompts, a draft included: the Prompts
+    page's Try it), the run uses it in place of the one resolution would choose.
     """
     return submit_invocation(
         skill_key,
@@ -97,6 +101,7 @@ def create_invocation(
         idempotency_key=idempotency_key,
         record=record,
         publish=publish,
+        variant=variant,
     ).invocation
 
 
@@ -110,6 +115,7 @@ def submit_invocation(
     record: Record | None = None,
     publish: bool = True,
     claim_token: str | None = None,
+    variant: SkillVariant | None = None,
 ) -> Submitted:
     """`create_invocation`, saying whether this call wrote the invocation or replayed one.
 
@@ -125,6 +131,8 @@ def submit_invocation(
             return Submitted(existing, created=False)
     skill = get_skill(skill_key)
     clean = validate_input(skill, input, record)
+    if variant is not None and variant.skill_id != skill.pk:
+        raise InputError(f"Prompt variant {variant.pk} is not a variant of skill {skill.key}.")
     provider = cached_provider_for(skill)
     check_rate_limits(skill, provider, user)
     row = Invocation(
@@ -136,6 +144,7 @@ def submit_invocation(
         input=clean,
         record=record,
         provider=provider,
+        variant=variant,  # pinned; otherwise written with the result
     )
     if claim_token:
         row.status, row.claimed_by = InvocationStatus.RUNNING, claim_token
@@ -263,7 +272,7 @@ def _execute(invocation: Invocation, token: str) -> _Result:
     budget = Budget.start(invocation.attempts)
     skill = invocation.skill
     try:
-        resolution = cached_resolve(skill, trace=out.trace)
+        resolution = _pinned(invocation, cached_resolve(skill, trace=out.trace), out.trace)
     except ResolutionError as exc:
         out.fields.update(error_code=exc.code, error_message=exc.message)
         out.trace = exc.trace
@@ -291,6 +300,26 @@ def _internal_error(out: _Result, invocation: Invocation) -> _Result:
         error_message="Unexpected error while running the skill; the worker log has details.",
     )
     return out
+
+
+def _pinned(invocation: Invocation, resolution: Resolution, trace: list[dict]) -> Resolution:
+    """The resolution with the variant the run was started on, if it was started on one.
+
+    Only a run started with a `variant` has one before it finishes; the resolution itself
+    (cached, shared) is left as it is.
+    """
+    if not invocation.variant_id or invocation.variant_id == resolution.variant.pk:
+        return resolution
+    variant = SkillVariant.objects.get(pk=invocation.variant_id)
+    trace.append(
+        {
+            "step": "variant",
+            "value": f"{variant.name} v{variant.version} ({variant.status})",
+            "reason": "chosen on the skill's Prompts page, in place of "
+            f"{resolution.variant.name} v{resolution.variant.version}",
+        }
+    )
+    return replace(resolution, variant=variant)
 
 
 def _describe_route(resolution: Resolution, out: _Result) -> None:
@@ -330,6 +359,7 @@ def _run_route(
         )
     except ResolutionError:
         return  # the trace says why; the primary route's error stands
+    second = _pinned(invocation, second, out.trace)
     _describe_route(second, out)
     out.fields["used_fallback"] = True
     _call(invocation, token, second, out, budget)

@@ -19,6 +19,7 @@ READ_PAGES = {
     "/aliases/gpt_large/map/form/": {"admin_user"},
     "/skills/": {"admin_user", "operator_user"},
     "/skills/incident_summarization/": {"admin_user", "operator_user"},
+    "/skills/incident_summarization/prompts/": {"admin_user", "operator_user"},
     "/invocations/": {"admin_user", "operator_user", "auditor_user", "steward_user"},
     "/audit/": {"admin_user", "auditor_user"},
     "/validation/": {"admin_user", "operator_user", "auditor_user", "steward_user"},
@@ -47,6 +48,7 @@ WRITE_PAGES = {
     "/aliases/gpt_large/map/": {"model": "x"},
     "/versions/skills/": {"model_version": "x"},
     "/skills/incident_summarization/": {"short_description": "x"},
+    "/skills/incident_summarization/prompts/draft/": {"source": "1"},
     "/alerts/rules/new/": {"name": "x", "kind": "connection_down", "window_minutes": "15"},
     "/alerts/channels/new/": {"name": "x", "kind": "email", "email_to": "a@example.com"},
 }

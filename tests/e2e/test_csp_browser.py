@@ -34,6 +34,7 @@ CONSOLE_PAGES = [
     "/model-providers/",
     "/versions/",
     "/skills/",
+    "/skills/incident_summarization/prompts/",
     "/invocations/",
     "/validation/",
     "/audit/",

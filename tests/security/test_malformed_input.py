@@ -18,6 +18,8 @@ from django.test import Client
 from console.services.config_io import ConfigDocumentError, import_document
 from core import parsers
 from providers.models import Connection, Provider
+from skills.models import SkillVariant
+from skills.services.variants import create_draft
 from tests.providers.spec_cases import EXTRA_HOSTS, SERVICE_ACCOUNT, form_data, with_value
 
 pytestmark = pytest.mark.django_db
@@ -327,6 +329,7 @@ CONSOLE_FORMS = [
         ["name", "scope", "provider", "connection", "skill", "user", "period", "metric", "limit"],
     ),
     ("/alerts/channels/new/", ["name", "kind", "email_to", "webhook_url", "is_active"]),
+    ("/skills/incident_summarization/prompts/draft/", ["source"]),
     (
         "/alerts/rules/new/",
         [
@@ -354,6 +357,27 @@ def test_a_console_form_given_such_values_answers_without_a_server_error(
     body = "&".join(f"{name}={value}" for name in fields)
     response = console.post(path, body, content_type="application/x-www-form-urlencoded")
     assert response.status_code < 500, response.content[:300]
+
+
+# The Prompts page's forms address a version by its id, so they are sent to a real draft.
+PROMPT_FORMS = [
+    ("", ["system_prompt", "template", "temperature", "max_tokens", "response_format", "notes"]),
+    ("try/", ["short_description", "description", "priority", "record"]),
+]
+
+
+@pytest.mark.parametrize("value", RAW_VALUES)
+@pytest.mark.parametrize(("suffix", "fields"), PROMPT_FORMS)
+def test_the_prompt_forms_given_such_values_answer_without_a_server_error(
+    console: Client, suffix: str, fields: list[str], value: str
+) -> None:
+    live = SkillVariant.objects.filter(skill__key="incident_summarization").first()
+    assert live is not None
+    draft = create_draft(live)
+    body = "&".join(f"{name}={value}" for name in fields)
+    path = f"/skills/incident_summarization/prompts/{draft.pk}/{suffix}"
+    response = console.post(path, body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code in (200, 400), response.content[:300]
 
 
 def test_the_console_form_refuses_such_numbers_on_their_fields(console: Client) -> None:
