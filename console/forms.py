@@ -12,6 +12,7 @@ from typing import Any
 
 from django import forms
 
+from providers.catalog import Listing
 from providers.choices import ConnectionOwner, ProviderKind
 from providers.forms import ConnectionAdminForm, secret_form_field, setting_form_field
 from providers.models import AliasMapping, Connection, ModelAlias, Provider
@@ -41,20 +42,56 @@ class ConnectionForm(ConnectionAdminForm):
 
 
 class AliasMappingForm(forms.ModelForm):
-    """Map one alias to an active customer connection of the alias's provider."""
+    """Map one alias to an active customer connection of the alias's provider.
+
+    With a `listing` of what the connection offers, `model_choice` is a picker of it; `model`
+    stays free text beside it (a deployment name Azure cannot list, or any model when the list
+    could not be read). Either way the provider's model-name grammar checks the value.
+    """
+
+    model_choice = forms.CharField(required=False, label="Pick from the provider")
 
     class Meta:
         model = AliasMapping
-        fields = ["connection", "model"]
+        fields = ["connection", "model_choice", "model"]
 
-    def __init__(self, *args: Any, alias: ModelAlias, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, alias: ModelAlias, listing: Listing | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.instance.alias = alias
+        self.listing = listing
         self.fields["connection"].queryset = Connection.objects.filter(
             provider_id=alias.provider_id, owner=ConnectionOwner.CUSTOMER, is_active=True
         ).order_by("name")
         self.fields["connection"].empty_label = "Choose a connection"
-        self.fields["model"].label = "Model / deployment"
+        self.fields["model"].required = False
+        self.fields["model"].label = "or type a model / deployment"
+        if listing is not None and listing.choices:
+            options = [("", "—")] + [
+                (c.id, f"{c.id} — {c.label}" if c.label and c.label != c.id else c.id)
+                for c in listing.choices
+            ]
+            self.fields["model_choice"].widget = forms.Select(choices=options)
+            current = self.instance.model if self.instance.pk else ""
+            if current in {c.id for c in listing.choices}:
+                self.initial.setdefault("model_choice", current)
+                self.initial["model"] = ""
+        else:
+            # No list to pick from: the page shows only the free text (a POST may still
+            # carry a value picked from a list shown earlier).
+            self.fields["model_choice"].widget = forms.HiddenInput()
+            self.fields["model"].label = "Model / deployment"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        typed = (data.get("model") or "").strip()
+        picked = (data.get("model_choice") or "").strip()
+        if not typed and not picked:
+            self.add_error("model", "Choose a model from the list or type its name.")
+        data["model"] = typed or picked
+        self.instance.model = data["model"]
+        return data
 
 
 class RotateSecretForm(forms.Form):

@@ -313,6 +313,7 @@ def test_a_filter_given_such_a_value_answers_without_a_server_error(
 CONSOLE_FORMS = [
     ("/integrations/azure_openai/mode/", ["mode"]),
     ("/aliases/gpt_large/map/", ["connection", "model"]),
+    ("/aliases/claude_large/map/", ["connection", "model_choice", "model"]),
     ("/model-providers/", ["scope", "skill_group", "skill", "provider", "fallback", "overwrite"]),
     ("/connections/new/", ["name", "provider", "timeout_seconds", "endpoint", "secret_api_key"]),
     ("/settings/guardian/", ["scope", "skill", "kind", "mode", "detector"]),
