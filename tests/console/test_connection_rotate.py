@@ -194,3 +194,43 @@ def test_it_shows_nothing_without_a_configured_sandbox(
     settings.BYOK_SANDBOX_URL = ""
     html = admin.get(f"/connections/{_azure().pk}/").content.decode()
     assert "Sandbox demo credentials" not in html
+
+
+def test_it_refuses_a_malformed_access_key_id_without_saving(demo: Any, admin: Client) -> None:
+    conn = Connection.objects.get(name="contoso-bedrock")
+    response = _rotate(
+        admin, conn, access_key_id="A" * 200, secret_access_key="sandbox-aws-secret-x" * 2
+    )
+    assert response.status_code == 400
+    conn.refresh_from_db()
+    assert conn.access_key_id == defaults.AWS_ACCESS_KEY_ID
+
+
+def test_it_rotates_a_key_pair_with_its_new_access_key_id(demo: Any, admin: Client) -> None:
+    conn = Connection.objects.get(name="contoso-bedrock")
+    eu = defaults.AWS_CREDENTIALS[1]  # the same account's key for eu regions
+    conn.region = "eu-central-1"
+    conn.save()
+    response = _rotate(
+        admin,
+        conn,
+        access_key_id=eu["access_key_id"],
+        secret_access_key=eu["secret_access_key"],
+    )
+    assert response.status_code == 302
+    conn.refresh_from_db()
+    assert conn.access_key_id == eu["access_key_id"]
+    assert conn.secrets["secret_access_key"] == eu["secret_access_key"]
+
+
+@pytest.mark.parametrize("value", ["%00", "9" * 5000, "%ED%A0%80", "{}"])
+def test_it_answers_malformed_values_without_a_server_error(
+    demo: Any, admin: Client, value: str
+) -> None:
+    conn = Connection.objects.get(name="contoso-gemini")
+    body = f"service_account_json={value}&api_key={value}&confirm={value}"
+    admin.raise_request_exception = False
+    response = admin.post(
+        f"/connections/{conn.pk}/rotate/", body, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code < 500
