@@ -26,7 +26,7 @@ def _listing(
     connections = form.fields["connection"].queryset  # type: ignore[attr-defined]
     chosen: Connection | None = None
     wanted = str(connection_id or "")
-    if wanted.isdigit() and len(wanted) < 19:
+    if wanted.isascii() and wanted.isdigit() and len(wanted) < 19:  # "²".isdigit() is true
         chosen = connections.filter(pk=int(wanted)).first()
     elif not wanted and connections.count() == 1:
         chosen = connections.first()
