@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from core.crypto import SecretDecryptionError
 from providers.adapters.base import Diagnosis
 from providers.models import Connection
 from providers.services import test_connection
@@ -36,12 +37,16 @@ def candidate(
 ) -> Connection:
     """A copy of `connection` carrying the new values, validated, not saved."""
     new = copy.copy(connection)
-    new.secrets = dict(connection.secrets)
     new.secret_hints = dict(connection.secret_hints or {})
     for name, value in (settings or {}).items():
         if value:
             setattr(new, name, value)
-    new.set_secrets(secrets)
+    try:
+        new.secrets = dict(connection.secrets)
+        new.set_secrets(secrets)
+    except SecretDecryptionError:
+        # The stored secrets are unreadable anyway: the ones entered now replace them all.
+        new.set_secrets(secrets, replace=True)
     new.full_clean(exclude=["secrets"])
     return new
 
