@@ -56,3 +56,45 @@ def test_an_admin_maps_an_alias_through_the_picker(page, live_server, admin_user
     mapping = AliasMapping.objects.get(alias__key="gemini_large", is_active=True)
     assert (mapping.connection.name, mapping.model) == ("contoso-gemini-api", "gemini-2.5-flash")
     clear_cache()
+
+
+@pytest.fixture
+def watched_page(browser: object) -> Iterator[object]:
+    """A page recording every Content-Security-Policy violation."""
+    from tests.e2e.test_csp_browser import COLLECT_VIOLATIONS
+
+    context = browser.new_context()  # type: ignore[attr-defined]
+    context.add_init_script(COLLECT_VIOLATIONS)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def test_an_admin_rotates_a_secret_under_the_policy(watched_page, live_server, admin_user, sandbox):
+    from providers.models import Connection
+
+    page = watched_page
+    clear_cache()
+    seed_demo(sandbox.url)
+    conn = Connection.objects.get(name="contoso-azure")
+    login(page, live_server, admin_user.username)
+    page.goto(f"{live_server.url}/connections/{conn.pk}/")
+    page.click("a:has-text('Rotate secret')")
+    page.wait_for_url(f"{live_server.url}/connections/{conn.pk}/rotate/")
+    page.fill("input[name=api_key]", "sandbox-azure-key-nobody-9999")
+    page.click("button:has-text('Test and rotate')")
+    page.locator(".diagnosis.failed").wait_for()
+    assert page.input_value("input[name=api_key]") == ""  # never echoed back
+    new_key = defaults.AZURE_RESOURCES["contoso"]["api_keys"][1]
+    page.fill("input[name=api_key]", new_key)
+    page.click("button:has-text('Test and rotate')")
+    page.wait_for_url(f"{live_server.url}/connections/")
+    assert "last test passed" in page.locator(f"#connection-{conn.pk} .last-test").inner_text()
+    conn.refresh_from_db()
+    assert conn.secrets["api_key"] == new_key
+    page.goto(f"{live_server.url}/aliases/")
+    page.locator("#alias-gpt_large button:has-text('Remap')").click()
+    page.locator("#alias-gpt_large select[name=model_choice]").wait_for()
+    assert page.evaluate("window.__cspViolations || []") == []
+    clear_cache()
