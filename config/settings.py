@@ -101,6 +101,10 @@ BYOK_ALLOWED_ENDPOINTS = env.list("BYOK_ALLOWED_ENDPOINTS", default=[])
 # A PEM bundle trusted for provider TLS in addition to the system's (private gateways, the
 # sandbox with --tls); empty means the system trust store only.
 BYOK_CA_BUNDLE = env("BYOK_CA_BUNDLE", default="")
+# The provider sandbox a development set-up points at (scheme://host:port). With DEBUG on, the
+# connections page shows the sandbox's demo credentials beside connections on this origin
+# (providers/devhints.py); empty, or DEBUG off, shows nothing.
+BYOK_SANDBOX_URL = env("BYOK_SANDBOX_URL", default="")
 OUTBOUND_LOG_LEVEL = env("OUTBOUND_LOG_LEVEL", default="basic")
 # An outbound row still `sending` this long after it was written lost its process: the sweep
 # marks it `unknown` (longer than any connection's timeout, 600 s at most).

@@ -12,9 +12,12 @@ from typing import Any
 
 from django import forms
 
+from providers.catalog import Listing
 from providers.choices import ConnectionOwner, ProviderKind
-from providers.forms import ConnectionAdminForm
+from providers.forms import ConnectionAdminForm, secret_form_field, setting_form_field
 from providers.models import AliasMapping, Connection, ModelAlias, Provider
+from providers.rotation import COMPANION_SETTINGS
+from providers.specs import SettingError, spec_for
 from skills.choices import PolicyScope, SkillGroup
 from skills.models import Skill
 
@@ -39,20 +42,102 @@ class ConnectionForm(ConnectionAdminForm):
 
 
 class AliasMappingForm(forms.ModelForm):
-    """Map one alias to an active customer connection of the alias's provider."""
+    """Map one alias to an active customer connection of the alias's provider.
+
+    With a `listing` of what the connection offers, `model_choice` is a picker of it; `model`
+    stays free text beside it (a deployment name Azure cannot list, or any model when the list
+    could not be read). Either way the provider's model-name grammar checks the value.
+    """
+
+    model_choice = forms.CharField(required=False, label="Pick from the provider")
 
     class Meta:
         model = AliasMapping
-        fields = ["connection", "model"]
+        fields = ["connection", "model_choice", "model"]
 
-    def __init__(self, *args: Any, alias: ModelAlias, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, alias: ModelAlias, listing: Listing | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.instance.alias = alias
+        self.listing = listing
         self.fields["connection"].queryset = Connection.objects.filter(
             provider_id=alias.provider_id, owner=ConnectionOwner.CUSTOMER, is_active=True
         ).order_by("name")
         self.fields["connection"].empty_label = "Choose a connection"
-        self.fields["model"].label = "Model / deployment"
+        self.fields["model"].required = False
+        self.fields["model"].label = "or type a model / deployment"
+        if listing is not None and listing.choices:
+            options = [("", "—")] + [
+                (c.id, f"{c.id} — {c.label}" if c.label and c.label != c.id else c.id)
+                for c in listing.choices
+            ]
+            self.fields["model_choice"].widget = forms.Select(choices=options)
+            current = self.instance.model if self.instance.pk else ""
+            if current in {c.id for c in listing.choices}:
+                self.initial.setdefault("model_choice", current)
+                self.initial["model"] = ""
+        else:
+            # No list to pick from: the page shows only the free text (a POST may still
+            # carry a value picked from a list shown earlier).
+            self.fields["model_choice"].widget = forms.HiddenInput()
+            self.fields["model"].label = "Model / deployment"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        typed = (data.get("model") or "").strip()
+        picked = (data.get("model_choice") or "").strip()
+        if not typed and not picked:
+            self.add_error("model", "Choose a model from the list or type its name.")
+        data["model"] = typed or picked
+        self.instance.model = data["model"]
+        return data
+
+
+class RotateSecretForm(forms.Form):
+    """Write-only: one input per secret of the connection's provider; nothing is pre-filled,
+    and no value entered comes back in the page (not even after an error)."""
+
+    confirm = forms.BooleanField(
+        required=False,
+        label="Save even though the test failed",
+        help_text="The old secret is replaced although the new one did not pass the test.",
+    )
+
+    def __init__(self, *args: Any, connection: Connection, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.connection = connection
+        self.spec = spec_for(connection.provider.kind)
+        hints = connection.secret_hints or {}
+        self.secret_names = list(self.spec.secrets)
+        self.setting_names = list(COMPANION_SETTINGS.get(connection.provider.kind, ()))
+        for name in self.setting_names:
+            field = setting_form_field(name)
+            field.help_text = f"Now {getattr(connection, name) or 'empty'}; blank keeps it."
+            self.fields[name] = field
+        for name in self.secret_names:
+            field = secret_form_field(name)
+            field.label = f"New {field.label}"
+            stored = f"Stored: {hints[name]}." if name in hints else "Not set."
+            field.help_text = f"{stored} Leave blank to keep it."
+            self.fields[name] = field
+        self.order_fields([*self.setting_names, *self.secret_names, "confirm"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        self.new_secrets: dict[str, Any] = {}
+        for name in self.secret_names:
+            value = data.get(name)
+            if not value:
+                continue
+            try:
+                self.new_secrets[name] = self.spec.field(name).clean(value)
+            except SettingError as exc:
+                self.add_error(name, exc.sentence)
+        if not self.errors and not self.new_secrets:
+            raise forms.ValidationError("Enter at least one new secret.")
+        self.new_settings = {n: data.get(n) or "" for n in self.setting_names}
+        return data
 
 
 def skill_run_form(skill: Skill, data: Any = None) -> forms.Form:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("connections/new/", views.connection_edit, name="connection_new"),
     path("connections/<int:pk>/", views.connection_edit, name="connection_edit"),
     path("connections/<int:pk>/test/", views.connection_test, name="connection_test"),
+    path("connections/<int:pk>/rotate/", views.connection_rotate, name="connection_rotate"),
     path(
         "connections/<int:pk>/deactivate/",
         views.connection_deactivate,

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Count, F, Q, QuerySet, Sum, Window
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import Lag, RowNumber, TruncHour
 from django.utils import timezone
 
@@ -242,3 +242,17 @@ def history(
 def worst_status(statuses: Iterable[str]) -> str:
     """The most severe of several connections' statuses (unknown when there are none)."""
     return max(statuses, key=lambda s: SEVERITY.get(s, 1), default=HealthStatus.UNKNOWN)
+
+
+def with_last_test(connections: QuerySet[Connection]) -> QuerySet[Connection]:
+    """Annotate each connection with its latest connection test (`kind="test"`): when, whether
+    it passed, and its diagnosis — one correlated subquery per column, on the
+    (connection, -checked_at) index."""
+    latest = HealthCheck.objects.filter(connection=OuterRef("pk"), kind="test").order_by(
+        "-checked_at", "-pk"
+    )
+    return connections.annotate(
+        last_test_at=Subquery(latest.values("checked_at")[:1]),
+        last_test_ok=Subquery(latest.values("ok")[:1]),
+        last_test_message=Subquery(latest.values("message")[:1]),
+    )

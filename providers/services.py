@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from providers.adapters import get_adapter
+from providers.adapters import get_adapter, unsaved_adapter
 from providers.adapters.base import Diagnosis, ErrorKind, ProviderError
 from providers.choices import Capability, HealthStatus, ProviderKind, Purpose
 from providers.models import AliasMapping, Connection, HealthCheck, ModelAlias
@@ -84,10 +84,12 @@ def explain(connection: Connection, kind: str, message: str) -> str:
     return f"{advice} Provider said: {message}" if message else advice
 
 
-def _diagnose(connection: Connection, *, model: str | None, purpose: str) -> Diagnosis:
+def _diagnose(
+    connection: Connection, *, model: str | None, purpose: str, unsaved: bool = False
+) -> Diagnosis:
     started = time.perf_counter()
     try:
-        adapter = get_adapter(connection)
+        adapter = unsaved_adapter(connection) if unsaved else get_adapter(connection)
         with outbound.outbound_scope(purpose=purpose):
             result = adapter.test_connection(model or probe_model(connection))
     except ProviderError as exc:
@@ -114,9 +116,14 @@ def test_connection(
     *,
     user: Any = None,  # noqa: PT028
     model: str | None = None,  # noqa: PT028 - a service named like a test
+    unsaved: bool = False,  # noqa: PT028
 ) -> Diagnosis:
-    """Run the connection test (admin action, API `test`, console button); keeps a history row."""
-    diagnosis = _diagnose(connection, model=model, purpose=Purpose.CONNECTION_TEST)
+    """Run the connection test (admin action, API `test`, console button); keeps a history row.
+
+    `unsaved`: test the connection as it is in memory (new secrets not yet saved) with an
+    adapter built for this test only.
+    """
+    diagnosis = _diagnose(connection, model=model, purpose=Purpose.CONNECTION_TEST, unsaved=unsaved)
     HealthCheck.objects.create(
         connection=connection,
         ok=diagnosis.ok,

@@ -207,6 +207,50 @@ async def v1_embeddings(request: web.Request) -> web.StreamResponse:
     return await _embeddings(request, None, False)
 
 
+async def list_models(request: web.Request) -> web.Response:
+    """``GET /openai/models?api-version=…`` and ``GET /openai/v1/models``: the models the
+    resource may deploy (Azure lists models here, not deployments: that list is ARM's)."""
+    tag(request, provider=PROVIDER, operation="models.list")
+    v1 = request.path.endswith("/v1/models")
+    if not v1:
+        version = request.query.get("api-version")
+        if not version:
+            return azure_error(
+                400,
+                "MissingApiVersionParameter",
+                "The api-version query parameter (?api-version=) is required for all requests.",
+            )
+        if not _API_VERSION_RE.match(version):
+            return azure_error(404, "404", "Resource not found")
+    found = _identify(request)
+    if isinstance(found, web.Response):
+        return found
+    name, resource = found
+    tag(request, account=name)
+    fault = await faults.apply(request, state(request).faults, PROVIDER, render_fault)
+    if fault is not None:
+        return fault
+    models = sorted(set(resource.deployments.values()))
+    data = [
+        {
+            "id": model,
+            "object": "model",
+            "created_at": 1732600000,
+            "status": "succeeded",
+            "lifecycle_status": "generally-available",
+            "capabilities": {
+                "chat_completion": not is_embedding_model(model),
+                "completion": False,
+                "embeddings": is_embedding_model(model),
+                "fine_tune": False,
+                "inference": True,
+            },
+        }
+        for model in models
+    ]
+    return json_response({"object": "list", "data": data}, headers=_headers(name, request, None))
+
+
 def add_routes(app: web.Application) -> None:
     for prefix in ("", "/azure/{resource}"):
         base = prefix + "/openai"
@@ -214,3 +258,5 @@ def add_routes(app: web.Application) -> None:
         app.router.add_post(base + "/deployments/{deployment}/embeddings", deployment_embeddings)
         app.router.add_post(base + "/v1/chat/completions", v1_chat)
         app.router.add_post(base + "/v1/embeddings", v1_embeddings)
+        app.router.add_get(base + "/models", list_models)
+        app.router.add_get(base + "/v1/models", list_models)

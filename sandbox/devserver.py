@@ -32,6 +32,7 @@ def _environment() -> dict[str, str]:
         for host in ("127.0.0.1", "localhost")
     }
     env["BYOK_ALLOWED_ENDPOINTS"] = ",".join(sorted(origins | sandbox))
+    env.setdefault("BYOK_SANDBOX_URL", f"http://127.0.0.1:{SANDBOX_PORT}")
     env["PYTHONUNBUFFERED"] = "1"
     return env
 

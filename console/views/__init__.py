@@ -10,6 +10,7 @@ from console.views.connections import (
     connection_deactivate,
     connection_edit,
     connection_list,
+    connection_rotate,
     connection_test,
 )
 from console.views.governance import (
@@ -60,6 +61,7 @@ __all__ = [
     "connection_deactivate",
     "connection_edit",
     "connection_list",
+    "connection_rotate",
     "connection_test",
     "dashboard",
     "health_detail",

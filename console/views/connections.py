@@ -6,15 +6,18 @@ roles see that they exist, not what they are (see providers.ownership).
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from console.forms import ConnectionForm
+from console.forms import ConnectionForm, RotateSecretForm
 from core.access import requires
-from providers import ownership
+from providers import devhints, ownership
 from providers.choices import ConnectionOwner
+from providers.health import with_last_test
 from providers.models import Connection
+from providers.rotation import rotate_secrets
 from providers.services import test_connection
 from skills.services.impact import deactivation_impact
 
@@ -29,7 +32,8 @@ def _customer_connection(pk: int) -> Connection:
 def connection_list(request: HttpRequest) -> HttpResponse:
     connections = list(
         ownership.visible_connections(
-            request.user, Connection.objects.select_related("provider").order_by("owner", "name")
+            request.user,
+            with_last_test(Connection.objects.select_related("provider")).order_by("owner", "name"),
         )
     )
     customer = [c for c in connections if c.owner == ConnectionOwner.CUSTOMER]
@@ -54,9 +58,43 @@ def connection_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse
     return render(
         request,
         "console/connection_form.html",
-        {"form": form, "connection": instance},
+        {
+            "form": form,
+            "connection": instance,
+            "demo_credentials": devhints.demo_credentials(instance) if instance else [],
+        },
         status=status,
     )
+
+
+@requires("configure")
+def connection_rotate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Rotate secrets: the new values are tested before they replace the old ones; a failed
+    test keeps the old ones unless the administrator ticks "save anyway"."""
+    connection = _customer_connection(pk)
+    form = RotateSecretForm(request.POST or None, connection=connection)
+    context: dict = {"form": form, "connection": connection, "diagnosis": None}
+    if request.method == "POST" and form.is_valid():
+        try:
+            rotation = rotate_secrets(
+                connection,
+                form.new_secrets,
+                settings=form.new_settings,
+                user=request.user,
+                save_if_failed=form.cleaned_data["confirm"],
+            )
+        except ValidationError as exc:
+            # Flattened: a rule may name a setting this form does not hold (the endpoint).
+            form.add_error(None, exc.messages)
+        else:
+            if rotation.saved:
+                return redirect("connections")
+            context["diagnosis"] = rotation.diagnosis
+            # Rebuilt unbound: no entered secret is echoed back, the admin re-enters it.
+            context["form"] = RotateSecretForm(connection=connection)
+            context["failed"] = True
+    status = 400 if context["form"].is_bound and context["form"].errors else 200
+    return render(request, "console/connection_rotate.html", context, status=status)
 
 
 @require_POST

@@ -68,6 +68,27 @@ def cache_key(connection: Connection) -> tuple:
     )
 
 
+def _build(connection: Connection) -> Adapter:
+    cls = _adapter_class(connection.provider.kind)
+    try:
+        return cls(connection)  # type: ignore[call-arg]
+    except SecretDecryptionError as exc:
+        raise ProviderError(
+            f"The credentials of connection {connection.name} cannot be used: {exc}.",
+            kind=ErrorKind.CONFIG,
+        ) from None
+
+
+def unsaved_adapter(connection: Connection) -> Adapter:
+    """An adapter for a connection's *unsaved* state (a candidate secret under test).
+
+    Never cached: the cache is keyed by the secret version, and a candidate that is then
+    refused must not leave a client with its secret behind under a version a later save
+    could reach.
+    """
+    return _build(connection)
+
+
 def get_adapter(connection: Connection) -> Adapter:
     """The cached adapter of `connection`; raises ProviderError(CONFIG) if it cannot be built."""
     key = cache_key(connection)
@@ -77,14 +98,7 @@ def get_adapter(connection: Connection) -> Adapter:
     with _lock:
         adapter = _cache.get(key)
         if adapter is None:
-            cls = _adapter_class(connection.provider.kind)
-            try:
-                adapter = cls(connection)  # type: ignore[call-arg]
-            except SecretDecryptionError as exc:
-                raise ProviderError(
-                    f"The credentials of connection {connection.name} cannot be used: {exc}.",
-                    kind=ErrorKind.CONFIG,
-                ) from None
+            adapter = _build(connection)
             stale = [k for k in _cache if k[0] == connection.pk and connection.pk is not None]
             for k in stale:
                 _cache.pop(k, None)

@@ -12,7 +12,14 @@ from urllib.parse import urlsplit
 
 import openai
 
-from providers.adapters.base import ChatRequest, Diagnosis, ErrorKind, Message, ProviderError
+from providers.adapters.base import (
+    ChatRequest,
+    Diagnosis,
+    ErrorKind,
+    Message,
+    ModelChoice,
+    ProviderError,
+)
 from providers.adapters.openai_common import OpenAIStyleAdapter
 from providers.adapters.transport import httpx_client
 from providers.choices import AzureApiStyle
@@ -89,6 +96,27 @@ class AzureOpenAIAdapter(OpenAIStyleAdapter):
         else:
             kwargs["azure_ad_token"] = self.secret("entra_token")
         return openai.AzureOpenAI(**kwargs)
+
+    def list_models(self) -> list[ModelChoice]:
+        """The models the resource offers (`client.models.list()`), after the deployment a
+        custom resource path names.
+
+        Azure's data plane no longer lists deployments (`GET /openai/deployments` was retired
+        with api-version 2022-12-01); the ARM control plane does, with other credentials. So
+        the list holds model names, and a deployment named otherwise is typed in by hand.
+        """
+        choices = [
+            ModelChoice(id=m.id, label=f"model {m.id}", kind="model", capability=m.capability)
+            for m in super().list_models()
+        ]
+        if self.fixed_deployment:
+            fixed = ModelChoice(
+                id=self.fixed_deployment,
+                label=f"deployment {self.fixed_deployment} (custom resource path)",
+                kind="deployment",
+            )
+            choices.insert(0, fixed)
+        return choices
 
     def test_connection(self, model: str | None = None) -> Diagnosis:
         """With a deployment: a 1-token completion on it. Without: the probe deployment."""

@@ -86,6 +86,16 @@ class EmbedResult:
     model: str = ""
 
 
+@dataclass(frozen=True)
+class ModelChoice:
+    """One model or deployment a connection offers, as the alias picker lists it."""
+
+    id: str  # what an alias mapping stores: model id, inference profile id, deployment name
+    label: str = ""
+    kind: str = "model"  # model | inference_profile | deployment
+    capability: str = ""  # chat | embedding | "" when the provider does not say
+
+
 class ErrorKind(StrEnum):
     AUTH = "auth"  # bad key / token / signature
     PERMISSION = "permission"  # authenticated, not allowed
@@ -170,6 +180,10 @@ class Adapter:
 
     def health_check(self) -> Diagnosis:
         return self.test_connection()
+
+    def list_models(self) -> list[ModelChoice]:
+        """What the connection's account offers, through the provider's own list call."""
+        raise ProviderError("This provider does not list its models.", kind=ErrorKind.CONFIG)
 
     def account(self) -> str:
         """The account its requests are billed to, as the outbound log records it (the

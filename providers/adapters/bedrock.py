@@ -25,6 +25,7 @@ from providers.adapters.base import (
     ChatResult,
     Diagnosis,
     ErrorKind,
+    ModelChoice,
     ProviderError,
     StreamEvent,
     Usage,
@@ -101,7 +102,7 @@ class BedrockAdapter(ConnectionAdapter):
             region_name=self.region,
         )
 
-    def _build(self) -> Any:
+    def _build(self, service: str = "bedrock-runtime") -> Any:
         session = self._session()
         common: dict[str, Any] = {
             "region_name": self.region,
@@ -111,7 +112,7 @@ class BedrockAdapter(ConnectionAdapter):
         }
         if self.info.role_arn:
             session = self._assume_role(session, common)
-        client = session.client("bedrock-runtime", **common)
+        client = session.client(service, **common)  # type: ignore[call-overload]
         bedrock_capture.register(client, self.target)
         return client
 
@@ -225,6 +226,32 @@ class BedrockAdapter(ConnectionAdapter):
             )
 
         return self.probe(call)
+
+    def list_models(self) -> list[ModelChoice]:
+        """The control plane (`bedrock`, not `bedrock-runtime`): the Anthropic foundation
+        models the account offers in its region, then the inference profiles (a model called
+        through a profile id, e.g. `us.anthropic…`, is routed across the geography's regions;
+        newer Claude models are callable only that way)."""
+        control = self._build("bedrock")
+        with bedrock_capture.errors(self):
+            models = control.list_foundation_models(byProvider="Anthropic")["modelSummaries"]
+            profiles = control.list_inference_profiles()["inferenceProfileSummaries"]
+        choices = [
+            ModelChoice(id=m["modelId"], label=m.get("modelName", ""), capability="chat")
+            for m in models
+            if "TEXT" in m.get("outputModalities", ["TEXT"])
+        ]
+        choices += [
+            ModelChoice(
+                id=p["inferenceProfileId"],
+                label=p.get("inferenceProfileName", ""),
+                kind="inference_profile",
+                capability="chat",
+            )
+            for p in profiles
+            if ".anthropic." in "." + p["inferenceProfileId"]
+        ]
+        return choices
 
     def map_error(self, exc: BaseException) -> ProviderError | None:
         return map_bedrock_error(self, exc)

@@ -23,6 +23,7 @@ from providers.adapters.base import (
     Diagnosis,
     EmbedResult,
     ErrorKind,
+    ModelChoice,
     ProviderError,
     StreamEvent,
     ToolCall,
@@ -285,6 +286,23 @@ class GeminiAdapter(ConnectionAdapter):
             vectors=tuple(tuple(e.values or ()) for e in response.embeddings or []),
             model=model,
         )
+
+    def list_models(self) -> list[ModelChoice]:
+        """`client.models.list()`: the Gemini API's models for the key, or Vertex AI's
+        publisher models for the project (express mode: for the key)."""
+        with gemini_errors(self):
+            models = list(self.client.models.list())
+        choices = []
+        for m in models:
+            name = (m.name or "").rsplit("/", 1)[-1]
+            if not name:
+                continue
+            actions = m.supported_actions or []
+            # Vertex's publisher models carry no actions: the name says it then.
+            embedding = any("embed" in a.lower() for a in actions) or "embedding" in name
+            capability = "embedding" if embedding else "chat"
+            choices.append(ModelChoice(id=name, label=m.display_name or "", capability=capability))
+        return sorted(choices, key=lambda c: c.id)
 
     def test_connection(self, model: str | None = None) -> Diagnosis:
         """countTokens on the model: proves the key or token, the project and the model."""

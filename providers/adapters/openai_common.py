@@ -18,6 +18,7 @@ from providers.adapters.base import (
     ChatResult,
     EmbedResult,
     ErrorKind,
+    ModelChoice,
     ProviderError,
     StreamEvent,
     ToolCall,
@@ -66,6 +67,15 @@ def to_messages(request: ChatRequest) -> list[dict[str, Any]]:
         else:
             out.append({"role": m.role, "content": m.content})
     return out
+
+
+def _capability(capabilities: Any) -> str:
+    """Azure's model list says what a model can do; plain OpenAI-compatible lists do not."""
+    if not isinstance(capabilities, dict):
+        return ""
+    if capabilities.get("chat_completion"):
+        return "chat"
+    return "embedding" if capabilities.get("embeddings") else ""
 
 
 def _arguments(raw: str | None) -> dict[str, Any]:
@@ -224,6 +234,15 @@ class OpenAIStyleAdapter(ConnectionAdapter):
             provider_request_id=self._request_id(raw.headers),
             model=result.model or "",
         )
+
+    def list_models(self) -> list[ModelChoice]:
+        """`GET …/models` through the SDK (the OpenAI-compatible and Azure model lists)."""
+        with self.errors():
+            models = list(self.client.models.list(**self.request_options()))
+        return [
+            ModelChoice(id=m.id, capability=_capability(getattr(m, "capabilities", None)))
+            for m in sorted(models, key=lambda m: m.id)
+        ]
 
     @staticmethod
     def _request_id(headers: Any) -> str:

@@ -16,7 +16,7 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from sandbox import content, faults
-from sandbox.bedrock import PROVIDER
+from sandbox.bedrock import PROVIDER, catalog
 from sandbox.bedrock.auth import authenticate
 from sandbox.bedrock.claude import resolve_model
 from sandbox.bedrock.converse import (
@@ -148,3 +148,4 @@ def _count_tokens(body: dict[str, Any]) -> web.Response:
 
 def add_routes(app: web.Application) -> None:
     app.router.add_post("/model/{tail:.+}", handle)
+    catalog.add_routes(app)

@@ -8,11 +8,12 @@ from typing import Any
 
 from aiohttp import web
 
+from sandbox import faults
 from sandbox.common import json_response, state
 from sandbox.gemini import PROVIDER
 from sandbox.gemini.auth import gemini_account, vertex_owner
 from sandbox.gemini.embeddings import is_embedding_model
-from sandbox.gemini.errors import google_error, permission_denied
+from sandbox.gemini.errors import google_error, permission_denied, render_fault
 from sandbox.tags import tag
 
 
@@ -61,7 +62,36 @@ async def gemini_list_models(request: web.Request) -> web.Response:
     account = gemini_account(request)
     if isinstance(account, web.Response):
         return account
+    fault = await faults.apply(request, state(request).faults, PROVIDER, render_fault)
+    if fault is not None:
+        return fault
     return json_response({"models": [_model_info(m) for m in state(request).config.gcp.models]})
+
+
+async def vertex_list_models(request: web.Request) -> web.Response:
+    """``GET …/publishers/google/models``: the publisher models a project (or an express-mode
+    key) may call."""
+    tag(request, provider=PROVIDER, operation="models.list")
+    owner = vertex_owner(request)
+    if isinstance(owner, web.Response):
+        return owner
+    project = request.match_info.get("project")
+    if project is not None and owner != project:
+        return permission_denied(
+            f"projects/{project}/locations/{request.match_info['location']}/publishers/google"
+        )
+    fault = await faults.apply(request, state(request).faults, PROVIDER, render_fault)
+    if fault is not None:
+        return fault
+    models = [
+        {
+            "name": f"publishers/google/models/{m}",
+            "versionId": "001",
+            "launchStage": "PUBLIC_PREVIEW" if "preview" in m else "GA",
+        }
+        for m in state(request).config.gcp.models
+    ]
+    return json_response({"publisherModels": models})
 
 
 async def vertex_get_model(request: web.Request) -> web.Response:

@@ -20,7 +20,12 @@ from sandbox.gemini.generate import (
     send_stream,
     stream_bodies,
 )
-from sandbox.gemini.models import gemini_get_model, gemini_list_models, vertex_get_model
+from sandbox.gemini.models import (
+    gemini_get_model,
+    gemini_list_models,
+    vertex_get_model,
+    vertex_list_models,
+)
 from sandbox.gemini.oauth_token import token
 from sandbox.tags import tag
 
@@ -153,11 +158,13 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post(f"/{gemini_versions}/models/{{model_action}}", gemini_model_action)
     app.router.add_get(f"/{gemini_versions}/models/{{model}}", gemini_get_model)
     app.router.add_get("/{version:v1beta|v1alpha}/models", gemini_list_models)
+    app.router.add_get(f"/{vertex_versions}/publishers/google/models", vertex_list_models)
     vertex_base = f"/{vertex_versions}/projects/{{project}}/locations/{{location}}"
     app.router.add_post(
         vertex_base + "/publishers/google/models/{model_action}", vertex_model_action
     )
     app.router.add_get(vertex_base + "/publishers/google/models/{model_action}", vertex_get_model)
+    app.router.add_get(vertex_base + "/publishers/google/models", vertex_list_models)
     app.router.add_post(
         f"/{vertex_versions}/publishers/google/models/{{model_action}}", vertex_express_action
     )

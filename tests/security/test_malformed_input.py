@@ -315,6 +315,7 @@ def test_a_filter_given_such_a_value_answers_without_a_server_error(
 CONSOLE_FORMS = [
     ("/integrations/azure_openai/mode/", ["mode"]),
     ("/aliases/gpt_large/map/", ["connection", "model"]),
+    ("/aliases/claude_large/map/", ["connection", "model_choice", "model"]),
     ("/model-providers/", ["scope", "skill_group", "skill", "provider", "fallback", "overwrite"]),
     ("/versions/instance/", ["provider", "model_version"]),
     ("/versions/skills/", ["skills", "model_version"]),

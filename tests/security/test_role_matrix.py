@@ -124,6 +124,7 @@ CONSOLE: dict[str, dict[str, str]] = {
     "connection_new": {"get": "configure", "post": "configure"},
     "connection_edit": {"get": "configure", "post": "configure"},
     "connection_test": {"post": "configure"},
+    "connection_rotate": {"get": "configure", "post": "configure"},
     "connection_deactivate": {"post": "configure"},
     "aliases": {"get": "view_config"},
     "alias_map": {"post": "configure"},
