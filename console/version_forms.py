@@ -12,9 +12,10 @@ from typing import Any
 
 from django import forms
 
+from core.forms import IdMultipleChoiceField
+
 # The one ids-only multiple choice: a value no id column holds is an invalid choice, not an
 # overflow in the database's lookup (written for alert channels, nothing channel-specific).
-from monitoring.forms import ChannelChoices as IdChoices
 from providers.choices import Capability
 from providers.models import ModelVersion, Provider
 from skills.models import Skill
@@ -73,7 +74,7 @@ class InstanceTargetForm(forms.Form):
 class SkillTargetsForm(forms.Form):
     """*Skills > Update model version for skills*: the chosen skills and one target version."""
 
-    skills = IdChoices(
+    skills = IdMultipleChoiceField(
         queryset=Skill.objects.filter(is_active=True).order_by("name"),
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Tick at least one skill."},

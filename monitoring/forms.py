@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 
+from core.forms import IdMultipleChoiceField
 from monitoring.choices import ChannelKind
 from monitoring.models import AlertRule, Channel
 from monitoring.services.transports import check_webhook_url
@@ -70,24 +71,8 @@ class ChannelForm(forms.ModelForm):
         return data
 
 
-class ChannelChoices(forms.ModelMultipleChoiceField):
-    """Channels by id: a value no id column can hold is an invalid choice, not an overflow in
-    the database's lookup."""
-
-    def clean(self, value: Any) -> Any:
-        for pk in value or ():
-            text = str(pk)
-            if not text.isdigit() or len(text) > 18:
-                raise forms.ValidationError(
-                    self.error_messages["invalid_pk_value"],
-                    code="invalid_pk_value",
-                    params={"pk": text[:20]},
-                )
-        return super().clean(value)
-
-
 class AlertRuleForm(forms.ModelForm):
-    channels = ChannelChoices(
+    channels = IdMultipleChoiceField(
         queryset=Channel.objects.order_by("name"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
