@@ -16,7 +16,7 @@ from providers.choices import IntegrationMode, ProviderKind
 from providers.models import Provider
 from sandbox.demo import seed_demo
 from tests.api.conftest import OFFLINE_SANDBOX
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -98,6 +98,7 @@ def test_the_console_and_htmx_work_under_the_policy(
         page.wait_for_load_state("load")
         assert page.locator("main").count() == 1, path
         assert violations(page) == [], path
+        screenshot(page, "page-" + (path.strip("/").replace("/", "-") or "integrations"))
     # An htmx exchange: the integration switch posts and swaps the card in place.
     page.goto(f"{live_server.url}/")
     card = page.locator("#provider-azure_openai")

@@ -3,25 +3,15 @@ compares it with the published version and publishes it."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 
 from console.services.catalog import seed_catalog
 from skills.choices import VariantStatus
 from skills.models import SkillVariant
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, screenshot
 from tests.e2e.test_csp_browser import COLLECT_VIOLATIONS
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def _shot(page, name: str) -> None:
-    """Keep a screenshot of the page for the build's artifacts (var/screenshots/)."""
-    folder = Path(settings.VAR_DIR) / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
 def test_an_admin_edits_a_draft_and_publishes_it(page, live_server, admin_user):
@@ -61,7 +51,7 @@ def test_an_admin_edits_a_draft_and_publishes_it(page, live_server, admin_user):
     page.fill("textarea[name=description]", "Users in Lyon cannot connect.")
     page.click("button:has-text('Render prompt')")
     page.locator("#try-result pre.rendered-prompt", has_text="VPN down").wait_for()
-    _shot(page, "prompts-draft")
+    screenshot(page, "prompts-draft")
 
     # Publish: the draft goes live and the old version is archived.
     page.click(f"button:has-text('Publish v{draft.version}')")
@@ -70,5 +60,5 @@ def test_an_admin_edits_a_draft_and_publishes_it(page, live_server, admin_user):
     live.refresh_from_db()
     assert (draft.status, draft.is_default) == (VariantStatus.PUBLISHED, True)
     assert live.status == VariantStatus.ARCHIVED
-    _shot(page, "prompts-published")
+    screenshot(page, "prompts-published")
     assert page.evaluate("window.__cspViolations || []") == []

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 
 from console.services.catalog import seed_catalog
 from skills.models import Budget, DataPattern, GuardrailSetting, PrivacyPolicy
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def _shot(page, name: str) -> None:
-    """Keep a screenshot of the page for the build's artifacts (var/screenshots/)."""
-    folder = Path(settings.VAR_DIR) / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
 def test_a_steward_sets_every_control_from_the_settings_pages(page, live_server, steward_user):
@@ -35,7 +25,7 @@ def test_a_steward_sets_every_control_from_the_settings_pages(page, live_server,
     page.click("#edit button[type=submit]")
     page.locator("table.settings-guardian td", has_text="Block").wait_for()
     assert GuardrailSetting.objects.get().mode == "block"
-    _shot(page, "settings-guardian")
+    screenshot(page, "settings-guardian")
 
     # Data patterns: try an expression in the test box (htmx, no reload), then save it.
     page.click("nav.tabs a:has-text('Data patterns')")
@@ -49,7 +39,7 @@ def test_a_steward_sets_every_control_from_the_settings_pages(page, live_server,
     page.fill("#edit input[name=regex]", r"\bE\d{6}\b")
     page.click("#edit button[type=submit]")
     page.locator("table.settings-data-patterns td", has_text="employee_id").wait_for()
-    _shot(page, "settings-data-patterns")
+    screenshot(page, "settings-data-patterns")
 
     # Data privacy: a policy of a built-in and the custom pattern, with a name field.
     page.click("nav.tabs a:has-text('Data privacy')")
@@ -61,7 +51,7 @@ def test_a_steward_sets_every_control_from_the_settings_pages(page, live_server,
     page.click("#edit button[type=submit]")
     page.locator("table.settings-privacy td", has_text="Default").wait_for()
     assert PrivacyPolicy.objects.get().patterns == ["email", "employee_id"]
-    _shot(page, "settings-privacy")
+    screenshot(page, "settings-privacy")
 
     # Budgets: a daily spend limit, shown with what is used so far.
     page.click("nav.tabs a:has-text('Budgets')")
@@ -73,7 +63,7 @@ def test_a_steward_sets_every_control_from_the_settings_pages(page, live_server,
     page.click("#edit button[type=submit]")
     page.locator("table.settings-budgets td", has_text="0 (0%)").wait_for()
     assert Budget.objects.get().limit == 25
-    _shot(page, "settings-budgets")
+    screenshot(page, "settings-budgets")
 
     # A bad value comes back as a field error, nothing saved.
     page.fill("#edit input[name=name]", "Broken")

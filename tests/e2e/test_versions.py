@@ -3,26 +3,16 @@ htmx and updates the model version of two skills at once, from the keyboard-usab
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 
 from console.services.catalog import seed_catalog
 from providers.models import ModelVersion, Provider
 from skills.choices import OverrideScope, PolicyScope
 from skills.models import Skill, VersionOverride
 from skills.services.policies import activate_policy
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def _shot(page, name: str) -> None:
-    """Keep a screenshot of the page for the build's artifacts (var/screenshots/)."""
-    folder = Path(settings.VAR_DIR) / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
 def test_an_admin_updates_the_model_version_of_chosen_skills(page, live_server, admin_user):
@@ -63,7 +53,7 @@ def test_an_admin_updates_the_model_version_of_chosen_skills(page, live_server, 
     assert page.locator(f"#skill-{left_alone.key} td.target").inner_text() == "none"
     overrides = VersionOverride.objects.filter(scope=OverrideScope.SKILL, is_active=True)
     assert {o.skill_id for o in overrides} == {s.pk for s in chosen}
-    _shot(page, "versions-bulk-update")
+    screenshot(page, "versions-bulk-update")
 
     # Remove one skill's target: back to the default.
     page.locator(f"#skill-{chosen[0].key} button:has-text('Remove')").click()
