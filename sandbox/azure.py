@@ -95,21 +95,27 @@ def _identify(request: web.Request) -> tuple[str, AzureResource] | web.Response:
     return azure_error(401, "401", BAD_KEY_MESSAGE)
 
 
+def _api_version_refused(request: web.Request) -> web.Response | None:
+    """Azure's answer to a missing or malformed `api-version`, or None when it is fine."""
+    version = request.query.get("api-version")
+    if not version:
+        return azure_error(
+            400,
+            "MissingApiVersionParameter",
+            "The api-version query parameter (?api-version=) is required for all requests.",
+        )
+    if not _API_VERSION_RE.match(version):
+        return azure_error(404, "404", "Resource not found")
+    return None
+
+
 async def _prepare(
     request: web.Request, operation: str, deployment: str | None, need_version: bool
 ) -> tuple[str, str, dict[str, Any]] | web.Response:
     """The resource name, the deployed model and the JSON body; or the error to answer."""
     tag(request, provider=PROVIDER, operation=operation)
-    if need_version:
-        version = request.query.get("api-version")
-        if not version:
-            return azure_error(
-                400,
-                "MissingApiVersionParameter",
-                "The api-version query parameter (?api-version=) is required for all requests.",
-            )
-        if not _API_VERSION_RE.match(version):
-            return azure_error(404, "404", "Resource not found")
+    if need_version and (refused := _api_version_refused(request)) is not None:
+        return refused
     found = _identify(request)
     if isinstance(found, web.Response):
         return found
@@ -212,16 +218,8 @@ async def list_models(request: web.Request) -> web.Response:
     resource may deploy (Azure lists models here, not deployments: that list is ARM's)."""
     tag(request, provider=PROVIDER, operation="models.list")
     v1 = request.path.endswith("/v1/models")
-    if not v1:
-        version = request.query.get("api-version")
-        if not version:
-            return azure_error(
-                400,
-                "MissingApiVersionParameter",
-                "The api-version query parameter (?api-version=) is required for all requests.",
-            )
-        if not _API_VERSION_RE.match(version):
-            return azure_error(404, "404", "Resource not found")
+    if not v1 and (refused := _api_version_refused(request)) is not None:
+        return refused
     found = _identify(request)
     if isinstance(found, web.Response):
         return found
