@@ -318,7 +318,10 @@ CONSOLE_FORMS = [
         "/setup/azure_openai/connection/",
         ["mode", "connection", "name", "endpoint", "api_version", "secret_api_key", "confirm"],
     ),
-    ("/setup/aws_bedrock/connection/", ["mode", "region", "access_key_id", "secret_bedrock_api_key"]),
+    (
+        "/setup/aws_bedrock/connection/",
+        ["mode", "region", "access_key_id", "secret_bedrock_api_key"],
+    ),
     ("/setup/azure_openai/byok/", ["confirm"]),
     ("/aliases/gpt_large/map/", ["connection", "model"]),
     ("/aliases/claude_large/map/", ["connection", "model_choice", "model"]),
