@@ -3,6 +3,8 @@ with the real SDKs against the provider sandbox."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -73,8 +75,6 @@ def _azure_post(sandbox: SandboxServer, key: str = defaults.AZURE_DEFAULT_KEY, *
 
 
 def _inputs(html: str) -> set[str]:
-    import re
-
     return set(re.findall(r'name="([a-z_]+)"', html))
 
 
@@ -282,3 +282,63 @@ def test_only_configure_uses_the_wizard_and_view_config_sees_the_checklist(
     client.force_login(auditor_user)
     assert client.get("/setup/azure_openai/").status_code == 403
     assert client.post("/setup/azure_openai/connection/", {}).status_code == 403
+
+
+# -- step 1 for the other providers and modes ------------------------------------------------
+def _other_post(kind_mode: str, url: str, good: bool) -> dict[str, str]:
+    bad = "sandbox-wrong-0000"
+    posts = {
+        "aws_bedrock/access_keys": {
+            "region": defaults.AWS_REGION,
+            "endpoint": url,
+            "access_key_id": defaults.AWS_ACCESS_KEY_ID,
+            "secret_secret_access_key": defaults.AWS_SECRET_ACCESS_KEY if good else bad,
+        },
+        "google_gemini/gemini_api": {
+            "endpoint": url,
+            "secret_api_key": defaults.GEMINI_API_KEY if good else bad,
+        },
+        "google_gemini/vertex_ai": {
+            "project": defaults.GCP_PROJECT if good else "nobody-project-0000",
+            "location": defaults.GCP_LOCATION,
+            "endpoint": url,
+            "secret_service_account_json": json.dumps(defaults.service_account_info(url)),
+        },
+    }
+    return {"name": "wizard-conn", "timeout_seconds": "5", **posts[kind_mode]}
+
+
+@pytest.mark.parametrize(
+    "kind_mode",
+    [
+        "aws_bedrock/access_keys",
+        # (Bedrock API keys are bearer tokens the SDK sends only over HTTPS; the sandbox
+        # serves HTTP, so that mode is checked for its fields only.)
+        "google_gemini/gemini_api",
+        "google_gemini/vertex_ai",
+    ],
+)
+def test_each_provider_mode_is_tested_before_it_is_turned_on(
+    demo: SandboxServer, admin: Client, kind_mode: str
+) -> None:
+    kind, mode = kind_mode.split("/")
+    provider = Provider.objects.get(kind=kind)
+    bad = _other_post(kind_mode, demo.url, good=False)
+    response = admin.post(f"/setup/{kind}/connection/", {"mode": mode, **bad})
+    html = response.content.decode()
+    assert response.status_code == 200, re.findall(r'class="error">([^<]*)<', html)
+    assert "Test failed" in html, html[
+        html.find("step-connection") : html.find("step-connection") + 3000
+    ]
+    conn = Connection.objects.get(name="wizard-conn")
+    assert not conn.is_active
+    good = _other_post(kind_mode, demo.url, good=True)
+    data = {"mode": mode, "connection": str(conn.pk), **good}
+    response = admin.post(f"/setup/{kind}/connection/", data)
+    last = HealthCheck.objects.filter(connection=conn).first()
+    assert response.status_code == 302, last.message if last else ""
+    conn.refresh_from_db()
+    assert conn.is_active
+    if kind == "google_gemini":
+        assert conn.mode == mode
+    assert setup_progress(provider).tested == conn
