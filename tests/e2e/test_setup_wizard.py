@@ -122,3 +122,50 @@ def test_an_admin_sets_up_azure_byok_from_nothing_to_a_validated_request(
     assert done.count() == 4
     _shot(page, "setup-card-checklist")
     assert setup_progress(azure).validated == row
+
+
+def test_bedrock_and_vertex_connections_are_set_up_in_their_own_mode(
+    page, live_server, admin_user, sandbox
+):
+    import json
+
+    from providers.models import Provider
+
+    seed_demo(sandbox.url)
+    base = live_server.url
+    login(page, live_server, admin_user.username)
+    page.wait_for_url(f"{base}/")
+
+    # Bedrock: the API-key mode shows its key only; IAM access keys show the key pair.
+    page.goto(f"{base}/setup/aws_bedrock/")
+    page.locator(".setup-modes a", has_text="Bedrock API key").click()
+    page.wait_for_url(f"{base}/setup/aws_bedrock/?mode=api_key#step-connection")
+    assert page.locator("input[name=secret_bedrock_api_key]").count() == 1
+    assert page.locator("input[name=access_key_id]").count() == 0
+    page.locator(".setup-modes a", has_text="IAM access keys").click()
+    page.fill("input[name=name]", "wizard-bedrock")
+    page.fill("input[name=region]", sandbox_defaults.AWS_REGION)
+    page.fill("input[name=endpoint]", sandbox.url)
+    page.fill("input[name=access_key_id]", sandbox_defaults.AWS_ACCESS_KEY_ID)
+    page.fill("input[name=secret_secret_access_key]", sandbox_defaults.AWS_SECRET_ACCESS_KEY)
+    page.click("form.setup-connection button[type=submit]")
+    page.wait_for_url(f"{base}/setup/aws_bedrock/#step-byok", timeout=PROVIDER_CALL_MS)
+    _shot(page, "setup-bedrock-connected")
+    bedrock = Provider.objects.get(kind="aws_bedrock")
+    assert setup_progress(bedrock).tested.name == "wizard-bedrock"
+
+    # Vertex AI: project, location and the service-account key file.
+    page.goto(f"{base}/setup/google_gemini/?mode=vertex_ai")
+    assert page.locator("input[name=secret_api_key]").count() == 0
+    page.fill("input[name=name]", "wizard-vertex")
+    page.fill("input[name=project]", sandbox_defaults.GCP_PROJECT)
+    page.fill("input[name=location]", sandbox_defaults.GCP_LOCATION)
+    page.fill("input[name=endpoint]", sandbox.url)
+    key_file = json.dumps(sandbox_defaults.service_account_info(sandbox.url))
+    page.fill("textarea[name=secret_service_account_json]", key_file)
+    page.click("form.setup-connection button[type=submit]")
+    page.wait_for_url(f"{base}/setup/google_gemini/#step-byok", timeout=PROVIDER_CALL_MS)
+    conn = Connection.objects.get(name="wizard-vertex")
+    assert conn.is_active
+    assert conn.mode == "vertex_ai"
+    assert key_file not in page.content()
