@@ -32,10 +32,10 @@ __all__ = [
     "SetupMode",
     "SetupProgress",
     "Step",
-    "is_own_account",
     "mode_for",
     "modes_for",
     "pending_connection",
+    "run_rows",
     "sample_input",
     "sample_skill",
     "save_and_test",
@@ -239,8 +239,12 @@ def validation_rows(
     return list(rows[:limit])
 
 
-def is_own_account(provider: Provider, row: OutboundRequest) -> bool:
-    return bool(row.account) and row.account in customer_accounts().get(provider.pk, set())
+def run_rows(provider: Provider, invocation_id: object) -> list[tuple[OutboundRequest, bool]]:
+    """One run's outbound requests, each with whether it went to one of the customer's own
+    accounts of `provider` (the accounts read once)."""
+    accounts = customer_accounts().get(provider.pk, set())
+    rows = validation_rows(provider, invocation_id=invocation_id)
+    return [(r, bool(r.account) and r.account in accounts) for r in rows]
 
 
 # -- step 5: a sample skill ---------------------------------------------------------------

@@ -40,7 +40,9 @@ def _provider(kind: str) -> Provider:
     return provider
 
 
-def _form(provider: Provider, mode: setup.SetupMode, data: Any = None, instance: Any = None):
+def _form(
+    provider: Provider, mode: setup.SetupMode, data: Any = None, instance: Any = None
+) -> SetupConnectionForm:
     return SetupConnectionForm(
         data, instance=instance, provider=provider, fields=mode.fields, fixed=mode.fixed
     )
@@ -160,8 +162,7 @@ def _uuid(value: str | None) -> uuid.UUID:
 def _validate_result(
     request: HttpRequest, provider: Provider, invocation: Invocation
 ) -> HttpResponse:
-    rows = setup.validation_rows(provider, invocation_id=invocation.pk)
-    run_rows = [(r, setup.is_own_account(provider, r)) for r in rows]
+    run_rows = setup.run_rows(provider, invocation.pk)
     context = {
         "invocation": invocation,
         "run_rows": run_rows,
