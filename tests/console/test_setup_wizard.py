@@ -342,3 +342,16 @@ def test_each_provider_mode_is_tested_before_it_is_turned_on(
     if kind == "google_gemini":
         assert conn.mode == mode
     assert setup_progress(provider).tested == conn
+
+
+def test_validate_says_when_no_skill_serves_the_provider(demo: Any, admin: Client) -> None:
+    # In the demo no record-free skill goes to Bedrock (its override is a record skill).
+    response = admin.post("/setup/aws_bedrock/validate/")
+    assert response.status_code == 400
+    assert "No skill without a record uses" in response.content.decode()
+
+
+def test_validate_reads_back_only_a_run_of_that_provider(demo: Any, admin: Client) -> None:
+    assert admin.get("/setup/azure_openai/validate/?invocation=nope").status_code == 404
+    missing = "00000000-0000-0000-0000-000000000000"
+    assert admin.get(f"/setup/azure_openai/validate/?invocation={missing}").status_code == 404
