@@ -11,10 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.forms import BoundField
 
 from providers.catalog import Listing
 from providers.choices import ConnectionOwner, ProviderKind
-from providers.forms import ConnectionAdminForm, secret_form_field, setting_form_field
+from providers.forms import (
+    ConnectionAdminForm,
+    secret_field_name,
+    secret_form_field,
+    setting_form_field,
+)
 from providers.models import AliasMapping, Connection, ModelAlias, Provider
 from providers.rotation import COMPANION_SETTINGS
 from providers.specs import SettingError, spec_for
@@ -208,3 +214,45 @@ class ModelProviderForm(forms.Form):
                 "them, or customise a skill group or skill instead.",
             )
         return data
+
+
+class SetupConnectionForm(ConnectionForm):
+    """The guided set-up's connection: one provider, and only the fields of one of its
+    authentication modes (`console.services.setup.SetupMode`), each with that provider's
+    help from its spec (where to find the value in the provider's portal)."""
+
+    def __init__(
+        self,
+        *args: Any,
+        provider: Provider,
+        fields: tuple[str, ...],
+        fixed: tuple[tuple[str, str], ...] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        spec = spec_for(provider.kind)
+        self.instance.provider = provider
+        for name, value in fixed:
+            setattr(self.instance, name, value)
+        self.fields["provider"].disabled = True
+        self.fields["provider"].widget = forms.HiddenInput()
+        self.initial["provider"] = provider.pk
+        hints = dict(self.instance.secret_hints or {}) if self.instance.pk else {}
+        ordered: dict[str, forms.Field] = {"provider": self.fields["provider"]}
+        ordered["name"] = self.fields["name"]
+        for name in fields:
+            form_name = secret_field_name(name) if name in spec.secrets else name
+            field = self.fields[form_name]
+            field.help_text = spec.field(name).help_text
+            if name in hints:
+                field.help_text = (
+                    f"Stored: {hints[name]}. Leave blank to keep it. {field.help_text}"
+                )
+            if name in spec.required_settings:
+                field.required = True
+            ordered[form_name] = field
+        ordered["timeout_seconds"] = self.fields["timeout_seconds"]
+        self.fields = ordered
+
+    def visible(self) -> list[BoundField]:
+        return [self[n] for n in self.fields if n != "provider"]

@@ -39,6 +39,7 @@ from console.views.prompts import (
     prompts,
 )
 from console.views.reports import health_detail, health_list, overview, usage, usage_csv
+from console.views.setup import setup_byok, setup_connection, setup_page, setup_validate
 from console.views.skills import skill_detail, skill_list
 from console.views.versions import (
     version_instance,
@@ -86,6 +87,10 @@ __all__ = [
     "settings_edit",
     "settings_page",
     "settings_remove",
+    "setup_byok",
+    "setup_connection",
+    "setup_page",
+    "setup_validate",
     "skill_detail",
     "skill_list",
     "switch_mode",

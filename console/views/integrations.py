@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from console.services.setup import setup_progress
 from core.access import requires
 from core.roles import has_capability
 from providers.choices import IntegrationMode
@@ -35,6 +36,7 @@ def _card(
         "switch_problems": readiness(provider, target),
         "error": error or [],
         "impact": impact,
+        "progress": setup_progress(provider) if provider.supports_byok else None,
     }
 
 

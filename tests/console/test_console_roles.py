@@ -25,6 +25,8 @@ READ_PAGES = {
     "/audit/": {"admin_user", "auditor_user"},
     "/validation/": {"admin_user", "operator_user", "auditor_user", "steward_user"},
     "/integrations/azure_openai/card/": {"admin_user", "operator_user"},
+    "/setup/azure_openai/": {"admin_user"},
+    "/setup/google_gemini/?mode=vertex_ai": {"admin_user"},
     "/model-providers/": {"admin_user", "operator_user"},
     "/versions/": {"admin_user", "operator_user"},
     "/settings/": {"admin_user", "auditor_user", "steward_user"},

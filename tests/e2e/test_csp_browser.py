@@ -30,6 +30,7 @@ CONSOLE_PAGES = [
     "/",
     "/connections/",
     "/connections/new/",
+    "/setup/azure_openai/",
     "/aliases/",
     "/model-providers/",
     "/versions/",

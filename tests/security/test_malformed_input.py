@@ -314,6 +314,15 @@ def test_a_filter_given_such_a_value_answers_without_a_server_error(
 
 CONSOLE_FORMS = [
     ("/integrations/azure_openai/mode/", ["mode"]),
+    (
+        "/setup/azure_openai/connection/",
+        ["mode", "connection", "name", "endpoint", "api_version", "secret_api_key", "confirm"],
+    ),
+    (
+        "/setup/aws_bedrock/connection/",
+        ["mode", "region", "access_key_id", "secret_bedrock_api_key"],
+    ),
+    ("/setup/azure_openai/byok/", ["confirm"]),
     ("/aliases/gpt_large/map/", ["connection", "model"]),
     ("/aliases/claude_large/map/", ["connection", "model_choice", "model"]),
     ("/model-providers/", ["scope", "skill_group", "skill", "provider", "fallback", "overwrite"]),

@@ -114,6 +114,10 @@ CONSOLE: dict[str, dict[str, str]] = {
     "dashboard": {"get": "view_logs"},  # a log reader without configuration lands on the log
     "switch_mode": {"post": "configure"},
     "provider_card": {"get": "view_config"},
+    "setup": {"get": "configure"},
+    "setup_connection": {"post": "configure"},
+    "setup_byok": {"post": "configure"},
+    "setup_validate": {"get": "configure", "post": "configure"},
     "model_providers": {"get": "view_config", "post": "configure"},
     "model_provider_deactivate": {"post": "configure"},
     "versions": {"get": "view_config"},
