@@ -4,10 +4,8 @@ customer's to a validated BYOK request, against the provider sandbox."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from console.services.setup import setup_progress
 from providers.choices import IntegrationMode
@@ -17,7 +15,7 @@ from sandbox.demo import seed_demo
 from sandbox.server import SandboxServer
 from tests.api.eager import eager_tasks
 from tests.console.test_setup_wizard import WRONG_KEY, empty_azure
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, screenshot
 
 __all__ = ["eager_tasks"]
 
@@ -31,13 +29,6 @@ PROVIDER_CALL_MS = 45_000
 def sandbox() -> Iterator[SandboxServer]:
     with SandboxServer() as server:
         yield server
-
-
-def _shot(page, name: str) -> None:
-    """Keep a screenshot of the page for the build's artifacts (var/screenshots/)."""
-    folder = Path(settings.VAR_DIR) / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
 def test_an_admin_sets_up_azure_byok_from_nothing_to_a_validated_request(
@@ -66,7 +57,7 @@ def test_an_admin_sets_up_azure_byok_from_nothing_to_a_validated_request(
     page.fill("input[name=secret_api_key]", WRONG_KEY)
     page.click("form.setup-connection button[type=submit]")
     page.locator(".diagnosis.failed").wait_for(timeout=PROVIDER_CALL_MS)
-    _shot(page, "setup-1-test-failed")
+    screenshot(page, "setup-1-test-failed")
     assert WRONG_KEY not in page.content()
     assert not Connection.objects.get(name="wizard-azure").is_active
     page.fill("input[name=secret_api_key]", sandbox_defaults.AZURE_DEFAULT_KEY)
@@ -86,7 +77,7 @@ def test_an_admin_sets_up_azure_byok_from_nothing_to_a_validated_request(
     page.goto(f"{base}/setup/azure_openai/#step-byok")
     page.locator("#step-byok button.switch").click()
     page.locator("#step-byok .confirm").wait_for()
-    _shot(page, "setup-2-byok-confirm")
+    screenshot(page, "setup-2-byok-confirm")
     page.locator("#step-byok button.confirm-switch").click()
     page.locator("#step-byok .ok", has_text="runs on your own key").wait_for()
     azure.refresh_from_db()
@@ -109,7 +100,7 @@ def test_an_admin_sets_up_azure_byok_from_nothing_to_a_validated_request(
     proof = page.locator("#validate-result table.setup-proof tbody tr").first
     proof.wait_for(timeout=PROVIDER_CALL_MS)
     assert "Yes" in proof.inner_text()
-    _shot(page, "setup-5-validated")
+    screenshot(page, "setup-5-validated")
     row = OutboundRequest.objects.filter(provider=azure, purpose="invocation").latest("created_at")
     assert row.route == "byok"
     assert row.connection.name == "wizard-azure"
@@ -120,7 +111,7 @@ def test_an_admin_sets_up_azure_byok_from_nothing_to_a_validated_request(
     page.goto(f"{base}/")
     done = page.locator("#provider-azure_openai .setup-checklist li.done")
     assert done.count() == 4
-    _shot(page, "setup-card-checklist")
+    screenshot(page, "setup-card-checklist")
     assert setup_progress(azure).validated == row
 
 
@@ -150,7 +141,7 @@ def test_bedrock_and_vertex_connections_are_set_up_in_their_own_mode(
     page.fill("input[name=secret_secret_access_key]", sandbox_defaults.AWS_SECRET_ACCESS_KEY)
     page.click("form.setup-connection button[type=submit]")
     page.wait_for_url(f"{base}/setup/aws_bedrock/#step-byok", timeout=PROVIDER_CALL_MS)
-    _shot(page, "setup-bedrock-connected")
+    screenshot(page, "setup-bedrock-connected")
     bedrock = Provider.objects.get(kind="aws_bedrock")
     assert setup_progress(bedrock).tested.name == "wizard-bedrock"
 
