@@ -32,6 +32,8 @@ CONSOLE_PAGES = [
     "/connections/new/",
     "/aliases/",
     "/model-providers/",
+    "/agents/",
+    "/agents/new/",
     "/versions/",
     "/skills/",
     "/skills/incident_summarization/prompts/",
