@@ -7,6 +7,7 @@ model step with the outbound requests it sent.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,6 +92,14 @@ def remove_tool(tool: AgentTool) -> None:
 class LiveStep:
     step: AgentStep
     outbound: list[OutboundRequest]
+
+    @property
+    def arguments(self) -> str:
+        return json.dumps(self.step.request.get("arguments"), ensure_ascii=False, default=str)
+
+    @property
+    def result(self) -> str:
+        return json.dumps(self.step.response, ensure_ascii=False, default=str)
 
 
 def run_steps(run: AgentRun) -> tuple[list[LiveStep], list[OutboundRequest]]:
