@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from auditlog.models import AuditEvent
 from skills.choices import InvocationStatus, StepKind, ToolKind
 from skills.models import Agent, AgentRun, AgentTool
 from tests.api.eager import eager_tasks  # noqa: F401 - fixture
@@ -40,6 +41,8 @@ def test_it_creates_an_agent_and_shows_the_impact_of_its_provider(client, admin_
     assert response["Location"] == "/agents/helper/"
     agent = Agent.objects.get(key="helper")
     assert (agent.provider, agent.max_steps) == (None, 5)
+    event = AuditEvent.objects.get(object_type="skills.agent", object_id=str(agent.pk))
+    assert event.actor == admin_user
     page = client.get("/agents/helper/").content.decode()
     assert "Its model steps would use" in page
     assert "instance default" in page
