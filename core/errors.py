@@ -19,6 +19,10 @@ class ErrorCode(models.TextChoices):
     INTERNAL = "internal", "An unexpected error inside the console."
     FINISHED = "finished", "The run had already finished."
     MAX_STEPS = "max_steps", "The agent reached its limit of model steps."
+    TOOL_FAILED = (
+        "tool_failed",
+        "A tool call of the agent failed and the agent answered without recovering from it.",
+    )
 
     # Refused before anything was sent
     INVALID_INPUT = "invalid_input", "The input does not fit the skill."

@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+from console.views.agents import (
+    agent_edit,
+    agent_list,
+    agent_new,
+    agent_run,
+    agent_run_live,
+    agent_tool_add,
+    agent_tool_remove,
+)
 from console.views.alerts import alert_history, alerts, channel_edit, channel_test, rule_edit
 from console.views.aliases import alias_list, alias_map, alias_map_form
 from console.views.audit import audit_list
@@ -51,6 +60,13 @@ from console.views.versions import (
 __all__ = [
     "AdminLoginView",
     "LoginView",
+    "agent_edit",
+    "agent_list",
+    "agent_new",
+    "agent_run",
+    "agent_run_live",
+    "agent_tool_add",
+    "agent_tool_remove",
     "alert_history",
     "alerts",
     "alias_list",

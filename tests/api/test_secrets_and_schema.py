@@ -160,7 +160,7 @@ def test_it_runs_an_agent_on_a_worker_and_points_to_the_result(
     with django_capture_on_commit_callbacks(execute=True):  # the commit publishes the task
         response = client.post(
             "/api/v1/agent-runs/",
-            {"agent": "incident_triage", "goal": "Triage INC0010001 and say its priority."},
+            {"agent": "incident_triage", "goal": 'Triage "INC0010001" and say its priority.'},
         )
     assert response.status_code == 202, response.json()
     body = client.get(response["Location"]).json()

@@ -21,6 +21,8 @@ READ_PAGES = {
     "/skills/": {"admin_user", "operator_user"},
     "/skills/incident_summarization/": {"admin_user", "operator_user"},
     "/skills/incident_summarization/prompts/": {"admin_user", "operator_user"},
+    "/agents/": {"admin_user", "operator_user"},
+    "/agents/new/": {"admin_user"},
     "/invocations/": {"admin_user", "operator_user", "auditor_user", "steward_user"},
     "/audit/": {"admin_user", "auditor_user"},
     "/validation/": {"admin_user", "operator_user", "auditor_user", "steward_user"},

@@ -33,6 +33,8 @@ CONSOLE_PAGES = [
     "/setup/azure_openai/",
     "/aliases/",
     "/model-providers/",
+    "/agents/",
+    "/agents/new/",
     "/versions/",
     "/skills/",
     "/skills/incident_summarization/prompts/",

@@ -340,6 +340,7 @@ CONSOLE_FORMS = [
     ),
     ("/alerts/channels/new/", ["name", "kind", "email_to", "webhook_url", "is_active"]),
     ("/skills/incident_summarization/prompts/draft/", ["source"]),
+    ("/agents/new/", ["key", "name", "role", "instructions", "tier", "max_steps", "provider"]),
     (
         "/alerts/rules/new/",
         [

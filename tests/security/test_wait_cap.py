@@ -27,7 +27,7 @@ RUN = {
     "skill": "incident_summarization",
     "input": {"short_description": "Email down", "description": "Outlook cannot connect."},
 }
-AGENT_RUN = {"agent": "incident_triage", "goal": "Triage INC0010001 and say its priority."}
+AGENT_RUN = {"agent": "incident_triage", "goal": 'Triage "INC0010001" and say its priority.'}
 DOORS = [
     ("/api/v1/invocations/", RUN, Invocation),
     ("/api/v1/agent-runs/", AGENT_RUN, AgentRun),

@@ -176,3 +176,17 @@ def test_it_runs_skills_as_the_user_who_started_the_run(demo, operator_user) -> 
     run = run_agent_now("incident_triage", 'Run a skill on "INC0010001".', user=operator_user)
     invocation = Invocation.objects.get(pk=run.steps.get(index=2).response["invocation"])
     assert (run.requested_by, invocation.requested_by) == (operator_user, operator_user)
+
+
+def test_it_fails_when_a_tool_failed_and_the_agent_answered_without_recovering(demo) -> None:
+    note_agent(ProviderKind.AZURE_OPENAI)
+    run = run_agent_now("note_taker", 'Append a work note to record "INC9999999": "x".')
+    assert (run.status, run.error_code) == (InvocationStatus.FAILED, "tool_failed")
+    assert run.error_message.startswith("Tool update_record failed")
+    assert "INC9999999" in run.error_message
+    assert list(run.steps.values_list("kind", "ok")) == [
+        (StepKind.MODEL_CALL, True),
+        (StepKind.TOOL_CALL, False),
+        (StepKind.MODEL_CALL, True),
+    ]
+    assert run.output  # the model's answer is kept, to show what it said

@@ -57,6 +57,9 @@ class Loop:
     completion_tokens: int = 0
     attempts: int = 0
     gate: governance.Gate | None = None
+    #: Tools whose last call failed, by name → its error; a later successful call of the
+    #: same tool removes it (the agent recovered).
+    unrecovered: dict[str, str] = field(default_factory=dict)
 
     def fail(self, code: ErrorCode, message: str) -> None:
         self.status = InvocationStatus.FAILED
@@ -153,6 +156,7 @@ def _loop(loop: Loop) -> None:
             return
         if not result.tool_calls:
             loop.fields["output"] = gate.restore(result.text)
+            _check_recovered(loop)
             return
         if turn == agent.max_steps:
             loop.fail(
@@ -256,6 +260,11 @@ def _tool_step(loop: Loop, agent_tools: dict[str, AgentTool], name: str, argumen
     except Exception:
         logger.exception("tool %s of agent run %s failed", name, loop.run.pk)
         outcome = tools.ToolOutcome.error(f"Tool {name} failed unexpectedly; try another way.")
+    if outcome.ok:
+        loop.unrecovered.pop(name, None)
+    else:
+        error = outcome.result.get("error") if isinstance(outcome.result, dict) else None
+        loop.unrecovered[name] = str(error or "no detail")[:500]
     content = json.dumps(outcome.result, ensure_ascii=False, default=str)
     if len(content) > TOOL_RESULT_MAX_CHARS:
         content = content[:TOOL_RESULT_MAX_CHARS] + " …(truncated)"
@@ -268,6 +277,27 @@ def _tool_step(loop: Loop, agent_tools: dict[str, AgentTool], name: str, argumen
         latency_ms=round((time.monotonic() - started) * 1000),
     )
     return content
+
+
+def _check_recovered(loop: Loop) -> None:
+    """Fail a run whose final answer came while a tool's last call had failed.
+
+    A failed tool call is fed back to the model so it can try another way; it recovered when
+    a later call of that same tool succeeded. If it answered instead, the answer rests on a
+    step that did not happen (every failed call of a run counts, so a run whose tool calls
+    all failed fails too): the run ends failed, naming the tool and its error; the model's
+    answer stays as its output.
+    """
+    if not loop.unrecovered:
+        return
+    name, error = next(iter(loop.unrecovered.items()))
+    others = sorted(set(loop.unrecovered) - {name})
+    also = f" (also failed: {', '.join(others)})" if others else ""
+    loop.fail(
+        ErrorCode.TOOL_FAILED,
+        f"Tool {name} failed and agent {loop.run.agent.key} answered without a successful "
+        f"retry{also}: {error}",
+    )
 
 
 def _message_json(message: Message) -> dict[str, Any]:
