@@ -44,9 +44,12 @@ def test_an_admin_maps_an_alias_through_the_picker(page, live_server, admin_user
 
     # Another Gemini connection: choosing it lists its own models in place.
     page.locator("#alias-gemini_large button:has-text('Remap')").click()
-    page.locator("#alias-gemini_large select[name=connection]").select_option(
-        label="contoso-gemini-api"
-    )
+    # The row is swapped for the new connection's list: wait for that answer, since the
+    # old connection's list may hold the same model and a click on it would race the swap.
+    with page.expect_response(lambda r: "/aliases/gemini_large/map/form/" in r.url):
+        page.locator("#alias-gemini_large select[name=connection]").select_option(
+            label="contoso-gemini-api"
+        )
     page.locator(
         "#alias-gemini_large select[name=model_choice] option[value='gemini-2.5-flash']"
     ).wait_for(state="attached")
