@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from auditlog.models import AuditEvent
 from console.services.setup import setup_progress
 from providers.adapters import clear_cache
 from providers.choices import ConnectionOwner, IntegrationMode, ProviderKind
@@ -375,7 +376,11 @@ def test_validate_offers_to_route_the_sample_skill_when_none_serves(
 
 
 def test_a_ticked_validate_routes_the_sample_skill_and_runs_it_on_that_provider(
-    demo: Any, admin: Client, eager_tasks: None, django_capture_on_commit_callbacks: Any
+    demo: Any,
+    admin: Client,
+    admin_user: Any,
+    eager_tasks: None,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     bedrock = Provider.objects.get(kind=ProviderKind.AWS_BEDROCK)
     generic = Skill.objects.get(key="generic_prompt")
@@ -386,6 +391,9 @@ def test_a_ticked_validate_routes_the_sample_skill_and_runs_it_on_that_provider(
     policy = ModelProviderPolicy.objects.get(scope=PolicyScope.SKILL, skill=generic)
     assert policy.provider == bedrock
     assert policy.is_active
+    event = AuditEvent.objects.filter(object_id=str(policy.pk)).latest("created_at")
+    assert event.action == "create"
+    assert event.actor_id == admin_user.pk
     row = OutboundRequest.objects.filter(provider=bedrock, purpose="invocation").latest(
         "created_at"
     )
