@@ -24,7 +24,9 @@ from providers.outbound.models import OutboundRequest
 from providers.services import Diagnosis, test_connection
 from providers.specs import spec_for
 from providers.validation import customer_accounts
+from skills.choices import PolicyScope
 from skills.models import ModelProviderPolicy, Skill
+from skills.services.policies import activate_policy
 from skills.services.resolution import provider_for
 
 __all__ = [
@@ -35,6 +37,8 @@ __all__ = [
     "mode_for",
     "modes_for",
     "pending_connection",
+    "routable_sample",
+    "route_sample_skill",
     "run_rows",
     "sample_input",
     "sample_skill",
@@ -255,6 +259,24 @@ def sample_skill(provider: Provider) -> Skill | None:
     serving = [s for s in skills if _serves(s, provider)]
     preferred = [s for s in serving if s.key == SAMPLE_SKILL]
     return (preferred or serving or [None])[0]
+
+
+def routable_sample(provider: Provider) -> Skill | None:
+    """The generic prompt skill when no record-free skill goes to `provider` yet: the one the
+    Validate step offers to route there (None when some skill already does, or it is off)."""
+    if sample_skill(provider) is not None:
+        return None
+    return Skill.objects.filter(key=SAMPLE_SKILL, is_active=True, record_kind="").first()
+
+
+def route_sample_skill(provider: Provider) -> Skill | None:
+    """Route the generic prompt skill to `provider`: a skill customisation, the same change
+    (validated, audited, listed and removable) as one made on Manage model providers."""
+    skill = routable_sample(provider)
+    if skill is None:
+        return sample_skill(provider)
+    activate_policy(PolicyScope.SKILL, provider, skill=skill)
+    return skill
 
 
 def _serves(skill: Skill, provider: Provider) -> bool:

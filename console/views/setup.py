@@ -3,7 +3,9 @@
 1. connection and credentials (only the chosen mode's fields; tested before it serves calls),
 2. BYOK on (the Manage integration switch, with its impact summary), 3. aliases mapped (the
 alias rows and their model picker), 4. per-skill overrides (Manage model providers),
-5. validate: run a sample skill and list its outbound requests with their account.
+5. validate: run a sample skill and list its outbound requests with their account (when no
+skill goes to the provider yet, the administrator may tick routing the generic prompt skill
+there: a skill customisation made through Manage model providers' own service).
 The state of each step comes from `console.services.setup`.
 """
 
@@ -71,6 +73,7 @@ def _page(
         ],
         "switch_problems": readiness(provider, IntegrationMode.BYOK),
         "sample_skill": setup.sample_skill(provider),
+        "routable_sample": setup.routable_sample(provider),
         "proof": setup.validation_rows(provider, limit=5),
         **extra,
     }
@@ -135,6 +138,9 @@ def setup_validate(request: HttpRequest, kind: str) -> HttpResponse:
         )
         return _validate_result(request, provider, invocation)
     skill = setup.sample_skill(provider)
+    if skill is None and request.POST.get("route_sample"):
+        # Asked for explicitly: a skill customisation, as on Manage model providers.
+        skill = setup.route_sample_skill(provider)
     if skill is None:
         return _page(
             request,

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from auditlog.models import AuditEvent
 from console.services.setup import setup_progress
 from providers.adapters import clear_cache
 from providers.choices import ConnectionOwner, IntegrationMode, ProviderKind
@@ -35,15 +36,19 @@ def sandbox() -> Iterator[SandboxServer]:
         yield server
 
 
-def empty_azure() -> Provider:
-    """The demo, with Azure OpenAI back to where a new customer starts: OEM, no connection
+def empty_provider(kind: str) -> Provider:
+    """The demo, with one provider back to where a new customer starts: OEM, no connection
     of the customer's, no alias mapped."""
-    azure = Provider.objects.get(kind=ProviderKind.AZURE_OPENAI)
-    AliasMapping.objects.filter(alias__provider=azure).delete()
-    Connection.objects.filter(provider=azure, owner=ConnectionOwner.CUSTOMER).delete()
-    Provider.objects.filter(pk=azure.pk).update(integration_mode=IntegrationMode.OEM)
-    azure.refresh_from_db()
-    return azure
+    provider = Provider.objects.get(kind=kind)
+    AliasMapping.objects.filter(alias__provider=provider).delete()
+    Connection.objects.filter(provider=provider, owner=ConnectionOwner.CUSTOMER).delete()
+    Provider.objects.filter(pk=provider.pk).update(integration_mode=IntegrationMode.OEM)
+    provider.refresh_from_db()
+    return provider
+
+
+def empty_azure() -> Provider:
+    return empty_provider(ProviderKind.AZURE_OPENAI)
 
 
 @pytest.fixture
@@ -355,3 +360,56 @@ def test_validate_reads_back_only_a_run_of_that_provider(demo: Any, admin: Clien
     assert admin.get("/setup/azure_openai/validate/?invocation=nope").status_code == 404
     missing = "00000000-0000-0000-0000-000000000000"
     assert admin.get(f"/setup/azure_openai/validate/?invocation={missing}").status_code == 404
+
+
+def test_validate_offers_to_route_the_sample_skill_when_none_serves(
+    demo: Any, admin: Client
+) -> None:
+    page = admin.get("/setup/aws_bedrock/").content.decode()
+    assert 'name="route_sample"' in page
+    assert "Route the sample skill" in page
+    # Where a record-free skill already goes to the provider, nothing is offered.
+    azure = Provider.objects.get(kind=ProviderKind.AZURE_OPENAI)
+    from console.services.setup import routable_sample, sample_skill
+
+    assert (routable_sample(azure) is None) == (sample_skill(azure) is not None)
+
+
+def test_a_ticked_validate_routes_the_sample_skill_and_runs_it_on_that_provider(
+    demo: Any,
+    admin: Client,
+    admin_user: Any,
+    eager_tasks: None,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    bedrock = Provider.objects.get(kind=ProviderKind.AWS_BEDROCK)
+    generic = Skill.objects.get(key="generic_prompt")
+    assert not ModelProviderPolicy.objects.filter(skill=generic, provider=bedrock).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin.post("/setup/aws_bedrock/validate/", {"route_sample": "1"})
+    assert response.status_code == 200, response.content.decode()[:2000]
+    policy = ModelProviderPolicy.objects.get(scope=PolicyScope.SKILL, skill=generic)
+    assert policy.provider == bedrock
+    assert policy.is_active
+    event = AuditEvent.objects.filter(object_id=str(policy.pk)).latest("created_at")
+    assert event.action == "create"
+    assert event.actor_id == admin_user.pk
+    row = OutboundRequest.objects.filter(provider=bedrock, purpose="invocation").latest(
+        "created_at"
+    )
+    assert row.route == "byok"
+    assert row.connection.owner == ConnectionOwner.CUSTOMER
+    html = admin.get(f"/setup/aws_bedrock/validate/?invocation={row.invocation_id}")
+    assert "Yes" in html.content.decode()
+    assert f"/validation/{row.pk}/" in html.content.decode()
+    # A second run needs no tick: the skill now goes to Bedrock.
+    page = admin.get("/setup/aws_bedrock/").content.decode()
+    assert 'name="route_sample"' not in page
+    assert "Run “Generic prompt”" in page
+
+
+def test_an_unticked_validate_changes_no_policy(demo: Any, admin: Client) -> None:
+    before = list(ModelProviderPolicy.objects.values_list("pk", "provider_id", "is_active"))
+    assert admin.post("/setup/google_gemini/validate/").status_code == 400
+    after = list(ModelProviderPolicy.objects.values_list("pk", "provider_id", "is_active"))
+    assert before == after

@@ -1,9 +1,11 @@
-"""The guided BYOK set-up in a real browser: from an Azure OpenAI with nothing of the
-customer's to a validated BYOK request, against the provider sandbox."""
+"""The guided BYOK set-up in a real browser, against the provider sandbox: for each provider
+(Azure OpenAI deployments, Bedrock with IAM access keys, the Gemini API, Vertex AI with a
+service account), from nothing of the customer's to a validated BYOK request."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -14,7 +16,7 @@ from sandbox import defaults as sandbox_defaults
 from sandbox.demo import seed_demo
 from sandbox.server import SandboxServer
 from tests.api.eager import eager_tasks
-from tests.console.test_setup_wizard import WRONG_KEY, empty_azure
+from tests.console.test_setup_wizard import WRONG_KEY, empty_azure, empty_provider
 from tests.e2e.conftest import login, screenshot
 
 __all__ = ["eager_tasks"]
@@ -118,8 +120,6 @@ def test_an_admin_sets_up_azure_byok_from_nothing_to_a_validated_request(
 def test_bedrock_and_vertex_connections_are_set_up_in_their_own_mode(
     page, live_server, admin_user, sandbox
 ):
-    import json
-
     from providers.models import Provider
 
     seed_demo(sandbox.url)
@@ -160,3 +160,110 @@ def test_bedrock_and_vertex_connections_are_set_up_in_their_own_mode(
     assert conn.is_active
     assert conn.mode == "vertex_ai"
     assert key_file not in page.content()
+
+
+# -- the other providers: one journey each, from an empty provider to a validated request --------
+def _bedrock_fields(url: str) -> dict[str, str]:
+    return {
+        "input[name=region]": sandbox_defaults.AWS_REGION,
+        "input[name=endpoint]": url,
+        "input[name=access_key_id]": sandbox_defaults.AWS_ACCESS_KEY_ID,
+        "input[name=secret_secret_access_key]": sandbox_defaults.AWS_SECRET_ACCESS_KEY,
+    }
+
+
+def _gemini_api_fields(url: str) -> dict[str, str]:
+    return {
+        "input[name=endpoint]": url,
+        "input[name=secret_api_key]": sandbox_defaults.GEMINI_API_KEY,
+    }
+
+
+def _vertex_fields(url: str) -> dict[str, str]:
+    return {
+        "input[name=project]": sandbox_defaults.GCP_PROJECT,
+        "input[name=location]": sandbox_defaults.GCP_LOCATION,
+        "input[name=endpoint]": url,
+        "textarea[name=secret_service_account_json]": json.dumps(
+            sandbox_defaults.service_account_info(url)
+        ),
+    }
+
+
+JOURNEYS: dict[str, tuple[str, str, Callable[[str], dict[str, str]], str, str]] = {
+    # id: (provider kind, mode, fields, alias the sample skill's tier uses, model)
+    "bedrock-iam-keys": (
+        "aws_bedrock",
+        "access_keys",
+        _bedrock_fields,
+        "claude_large",
+        sandbox_defaults.BEDROCK_SONNET_45,
+    ),
+    "gemini-api": (
+        "google_gemini",
+        "gemini_api",
+        _gemini_api_fields,
+        "gemini_large",
+        "gemini-2.5-pro",
+    ),
+    "vertex-service-account": (
+        "google_gemini",
+        "vertex_ai",
+        _vertex_fields,
+        "gemini_large",
+        "gemini-2.5-pro",
+    ),
+}
+
+
+@pytest.mark.parametrize("journey", list(JOURNEYS))
+def test_an_admin_sets_up_each_provider_from_nothing_to_a_validated_request(
+    page, live_server, admin_user, sandbox, eager_tasks, journey: str
+):
+    kind, mode, fill, alias, model = JOURNEYS[journey]
+    seed_demo(sandbox.url)
+    provider = empty_provider(kind)
+    base = live_server.url
+    name = f"wizard-{journey}"
+    login(page, live_server, admin_user.username)
+    page.wait_for_url(f"{base}/")
+
+    # Step 1: the mode's fields only, tested, then active.
+    page.goto(f"{base}/setup/{kind}/?mode={mode}")
+    page.fill("input[name=name]", name)
+    for selector, value in fill(sandbox.url).items():
+        page.fill(selector, value)
+    page.click("form.setup-connection button[type=submit]")
+    page.wait_for_url(f"{base}/setup/{kind}/#step-byok", timeout=PROVIDER_CALL_MS)
+    assert page.locator("#step-connection .ok", has_text=name).count() == 1
+
+    # Step 3: the alias of the sample skill's tier, mapped to a model on that connection.
+    page.locator(f"#alias-{alias} button", has_text="Map").click()
+    page.locator(f"#alias-{alias} input[name=model]").wait_for(timeout=PROVIDER_CALL_MS)
+    page.fill(f"#alias-{alias} input[name=model]", model)
+    page.locator(f"#alias-{alias} button[type=submit]").click()
+    page.locator(f"#alias-{alias} .ok", has_text="Saved").wait_for()
+
+    # Step 2: BYOK on, after its impact summary.
+    page.goto(f"{base}/setup/{kind}/#step-byok")
+    page.locator("#step-byok button.switch").click()
+    page.locator("#step-byok .confirm").wait_for()
+    page.locator("#step-byok button.confirm-switch").click()
+    page.locator("#step-byok .ok", has_text="runs on your own key").wait_for()
+    provider.refresh_from_db()
+    assert provider.integration_mode == IntegrationMode.BYOK
+
+    # Step 5: no skill goes to this provider yet; the admin ticks routing the sample there.
+    page.goto(f"{base}/setup/{kind}/#step-validate")
+    page.locator("#step-validate input[name=route_sample]").check()
+    page.locator("#step-validate button", has_text="Generic prompt").click()
+    proof = page.locator("#validate-result table.setup-proof tbody tr").first
+    proof.wait_for(timeout=PROVIDER_CALL_MS)
+    assert "Yes" in proof.inner_text()
+    screenshot(page, f"setup-{journey}-validated")
+    row = OutboundRequest.objects.filter(provider=provider, purpose="invocation").latest(
+        "created_at"
+    )
+    assert row.route == "byok"
+    assert row.connection.name == name
+    assert setup_progress(provider).validated == row
