@@ -71,6 +71,23 @@ class ChannelForm(forms.ModelForm):
         return data
 
 
+#: What an administrator sets on a rule, by the console's form and the API alike.
+RULE_FIELDS = (
+    "name",
+    "kind",
+    "is_active",
+    "provider",
+    "connection",
+    "threshold",
+    "window_minutes",
+    "min_requests",
+    "expires_on",
+    "quiet_start",
+    "quiet_end",
+    "channels",
+)
+
+
 class AlertRuleForm(forms.ModelForm):
     channels = IdMultipleChoiceField(
         queryset=Channel.objects.order_by("name"),
@@ -80,20 +97,7 @@ class AlertRuleForm(forms.ModelForm):
 
     class Meta:
         model = AlertRule
-        fields = [
-            "name",
-            "kind",
-            "is_active",
-            "provider",
-            "connection",
-            "threshold",
-            "window_minutes",
-            "min_requests",
-            "expires_on",
-            "quiet_start",
-            "quiet_end",
-            "channels",
-        ]
+        fields = list(RULE_FIELDS)
         widgets = {
             "expires_on": forms.DateInput(attrs={"type": "date"}),
             "quiet_start": forms.TimeInput(attrs={"type": "time"}),

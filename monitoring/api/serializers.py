@@ -9,6 +9,7 @@ from typing import Any
 from rest_framework import serializers
 
 from core.api import CleanModelSerializer, SlugRelatedField
+from monitoring.forms import RULE_FIELDS
 from monitoring.models import AlertRule, Channel, Incident, Notification
 from monitoring.services.transports import check_webhook_url
 from providers import ownership
@@ -72,21 +73,7 @@ class AlertRuleSerializer(CleanModelSerializer):
 
     class Meta:
         model = AlertRule
-        fields = [
-            "id",
-            "name",
-            "kind",
-            "is_active",
-            "provider",
-            "connection",
-            "threshold",
-            "window_minutes",
-            "min_requests",
-            "expires_on",
-            "quiet_start",
-            "quiet_end",
-            "channels",
-        ]
+        fields = ["id", *RULE_FIELDS]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         channels = attrs.pop("channels", None)  # many-to-many: not set on the unsaved copy
